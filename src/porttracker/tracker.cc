@@ -346,6 +346,9 @@ std::string Tracker::MetaText(const Meta& meta) {
 }
 
 void Tracker::Apply(const std::function<void(Change&)>& fn) {
+  // Read, change and write inside one write transaction, so two commands
+  // run at once cannot lose each other's change.
+  Transaction tx(*db_);
   Change c;
   c.meta = GetMeta();
   c.batches = Batches();
@@ -375,7 +378,6 @@ void Tracker::Apply(const std::function<void(Change&)>& fn) {
   }
   const std::string hash = Sha256Hex(all);
 
-  Transaction tx(*db_);
   Load(*db_, c);
   db_->Prepare("INSERT INTO meta(key, value) VALUES('text_hash', ?)").Bind(hash).Run();
   for (size_t k = 0; k < 4; ++k) {
