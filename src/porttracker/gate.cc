@@ -48,10 +48,13 @@ GateResult CompleteBatch(Tracker& tracker, const Config& config, const std::stri
   }
 
   const std::vector<Item> items = tracker.Items(ItemFilter{"", batch_id, ""});
-  std::vector<const Item*> tests_to_run;
+  // (item, GoogleTest) pairs the gate runs: verified tests' own ports and
+  // the GoogleTests mapped to verified features.
+  std::vector<std::pair<const Item*, std::string>> tests_to_run;
   for (const Item& i : items) {
     if (i.status == kVerified) {
-      if (i.IsTest()) tests_to_run.push_back(&i);
+      if (i.IsTest()) tests_to_run.emplace_back(&i, i.gtest);
+      for (const std::string& g : i.gtests) tests_to_run.emplace_back(&i, g);
       continue;
     }
     if (i.status == kDeferred) {
@@ -75,10 +78,10 @@ GateResult CompleteBatch(Tracker& tracker, const Config& config, const std::stri
                          build.output.substr(build.output.size() > 1500 ? build.output.size() - 1500 : 0));
   } else if (!tests_to_run.empty()) {
     std::string regex;
-    for (const Item* t : tests_to_run) {
+    for (const auto& [t, name] : tests_to_run) {
       // ctest names: Suite.Name, or Pfx/Suite.Name/N for parameterized tests.
-      const std::string m = RegexEscape(t->gtest);
-      regex += (regex.empty() ? "" : "|") + ("(^|/)" + m + (t->gtest.find('.') == std::string::npos ? "\\." : "($|/)"));
+      const std::string m = RegexEscape(name);
+      regex += (regex.empty() ? "" : "|") + ("(^|/)" + m + (name.find('.') == std::string::npos ? "\\." : "($|/)"));
     }
     const fs::path junit = build_dir / ("porttracker-" + batch_id + "-junit.xml");
     fs::remove(junit);
@@ -91,15 +94,15 @@ GateResult CompleteBatch(Tracker& tracker, const Config& config, const std::stri
     if (cases.empty()) {
       r.failures.push_back("tests: ctest produced no JUnit results (exit " + std::to_string(run.exit_code) + ")");
     }
-    for (const Item* t : tests_to_run) {
+    for (const auto& [t, name] : tests_to_run) {
       bool seen = false, failed = false;
       for (const JunitCase& c : cases) {
-        if (!GtestMatches(t->gtest, c.name)) continue;
+        if (!GtestMatches(name, c.name)) continue;
         seen = true;
         failed |= !c.passed;
       }
-      if (!seen && !cases.empty()) r.failures.push_back(t->id + ": " + t->gtest + " did not run");
-      if (failed) r.failures.push_back(t->id + ": " + t->gtest + " failed");
+      if (!seen && !cases.empty()) r.failures.push_back(t->id + ": " + name + " did not run");
+      if (failed) r.failures.push_back(t->id + ": " + name + " failed");
     }
     if (fs::exists(junit)) {
       r.summary = "tests: " + std::to_string(cases.size()) + " cases, junit sha256=" + Sha256Hex(ReadFile(junit));

@@ -43,7 +43,7 @@ json ItemJson(pt::Tracker& t, const pt::Item& i, bool detail) {
 
 void PrintItem(const json& j) {
   for (const char* k : {"id", "kind", "file", "start", "end", "lines", "batch", "status", "reason", "cpp_symbol",
-                        "cpp_file", "gtest"}) {
+                        "cpp_file", "gtest", "gtests"}) {
     if (j.contains(k)) std::cout << k << ": " << (j[k].is_string() ? j[k].get<std::string>() : j[k].dump()) << "\n";
   }
   if (j.contains("covers")) {
@@ -136,9 +136,11 @@ void AddItemCommands(CLI::App& app, const Globals& g, std::string_view kind) {
   if (kind == pt::kFeature) {
     map->add_option("--cpp-symbol", map_a[k], "qualified C++ name")->required();
     map->add_option("--cpp-file", map_b[k], "repository-relative file")->required();
-    map->callback([&g, k] {
+    static std::vector<std::string> feature_gtests;
+    auto* gt = map->add_option("--gtest", feature_gtests, "GoogleTests (Suite.Name) of the C++ side that exercise it");
+    map->callback([&g, k, gt] {
       pt::Tracker t = OpenTracker(g);
-      pt::MapFeature(t, map_id[k], map_a[k], map_b[k]);
+      pt::MapFeature(t, map_id[k], map_a[k], map_b[k], feature_gtests, gt->count() > 0);
       std::cout << "mapped " << map_id[k] << " -> " << map_a[k] << " (" << map_b[k] << ")\n";
     });
   } else {

@@ -9,6 +9,7 @@ json ToJson(const Item& i) {
             {"name", i.name},       {"start", i.start_line},  {"end", i.end_line},
             {"lines", i.line_count}, {"batch", i.batch},      {"status", i.status},
             {"reason", i.reason},   {"cpp_symbol", i.cpp_symbol}, {"cpp_file", i.cpp_file}};
+  if (!i.IsTest()) j["gtests"] = i.gtests;
   if (i.IsTest()) {
     j["gtest"] = i.gtest;
     j["covers"] = i.covers;
@@ -33,6 +34,7 @@ Item ItemFromJson(const json& j) {
   i.cpp_file = j.value("cpp_file", "");
   i.gtest = j.value("gtest", "");
   i.covers = j.value("covers", std::vector<std::string>{});
+  i.gtests = j.value("gtests", std::vector<std::string>{});
   i.covers_manual = j.value("covers_manual", false);
   return i;
 }

@@ -38,6 +38,9 @@ struct Item {
   std::string cpp_symbol;  // features: "natscpp::store::MsgBlock::WriteMsgRecord"
   std::string cpp_file;    // repository-relative path
   std::string gtest;       // tests: "Suite.Name" (or a parameterized prefix)
+  // features: GoogleTests written for the C++ side that exercise it (for
+  // functions Go tests reach only through larger paths)
+  std::vector<std::string> gtests;
   std::vector<std::string> covers;  // tests: feature IDs the test exercises
   bool covers_manual = false;       // true once a person set `covers`
 

@@ -119,7 +119,11 @@ std::vector<JunitCase> ReadJunit(const std::string& xml) {
 }
 
 void MapFeature(Tracker& tracker, const std::string& id, const std::string& cpp_symbol,
-                const std::string& cpp_file) {
+                const std::string& cpp_file, const std::vector<std::string>& gtests, bool set_gtests) {
+  static const std::regex kGtestName(R"(^[A-Za-z_]\w*(\.[A-Za-z_]\w*)?$)");
+  for (const std::string& g : gtests) {
+    if (!std::regex_match(g, kGtestName)) throw TrackerError("--gtest: '" + g + "' is not Suite.Name");
+  }
   static const std::regex kSymbol(R"(^[A-Za-z_~][\w~]*(::[A-Za-z_~][\w~]*)*$)");
   if (!std::regex_match(cpp_symbol, kSymbol)) throw TrackerError("'" + cpp_symbol + "' is not a C++ qualified name");
   if (cpp_file.empty() || fs::path(cpp_file).is_absolute() || cpp_file.find("..") != std::string::npos) {
@@ -131,6 +135,11 @@ void MapFeature(Tracker& tracker, const std::string& id, const std::string& cpp_
     if (i->IsTest()) throw TrackerError(id + " is a test; use `test map`");
     i->cpp_symbol = cpp_symbol;
     i->cpp_file = cpp_file;
+    if (set_gtests) {
+      i->gtests = gtests;
+      std::sort(i->gtests.begin(), i->gtests.end());
+      i->gtests.erase(std::unique(i->gtests.begin(), i->gtests.end()), i->gtests.end());
+    }
   });
 }
 
@@ -274,11 +283,24 @@ void UpdateStatus(Tracker& tracker, const Config& config, const StatusUpdate& u)
       }
     }
     if (u.status == kVerified && !item->IsTest()) {
+      // Every test that exercises it: the Go tests covering it (verified
+      // on their own) and its own GoogleTests (passed in the evidence).
       int mapped = 0;
       for (const Item& t : tracker.Items(ItemFilter{std::string(kTest), "", ""})) {
         if (t.gtest.empty() || std::find(t.covers.begin(), t.covers.end(), id) == t.covers.end()) continue;
         ++mapped;
         if (t.status != kVerified) problems.push_back(id + ": covering test " + t.id + " is " + t.status + ", not verified");
+      }
+      for (const std::string& g : item->gtests) {
+        ++mapped;
+        bool seen = false, failed = false;
+        for (const JunitCase& c : junit) {
+          if (!GtestMatches(g, c.name)) continue;
+          seen = true;
+          failed |= !c.passed;
+        }
+        if (!seen) problems.push_back(id + ": its test " + g + " is not in the JUnit evidence");
+        if (failed) problems.push_back(id + ": its test " + g + " did not pass in the JUnit evidence");
       }
       if (mapped == 0) problems.push_back(id + ": no mapped test covers it");
     }

@@ -36,8 +36,11 @@ struct StatusUpdate {
 // Applies the update to every ID or, refusing, to none (TrackerError).
 void UpdateStatus(Tracker& tracker, const Config& config, const StatusUpdate& update);
 
+// `gtests`: GoogleTests of the C++ side that exercise the feature (kept
+// as they were when `set_gtests` is false).
 void MapFeature(Tracker& tracker, const std::string& id, const std::string& cpp_symbol,
-                const std::string& cpp_file);
+                const std::string& cpp_file, const std::vector<std::string>& gtests = {},
+                bool set_gtests = false);
 void MapTest(Tracker& tracker, const Config& config, const std::string& id, const std::string& gtest,
              const std::vector<std::string>& covers, bool set_covers);
 

@@ -23,7 +23,7 @@ CREATE TABLE items(
   start_line INTEGER NOT NULL, end_line INTEGER NOT NULL, line_count INTEGER NOT NULL,
   batch TEXT NOT NULL REFERENCES batches(id), status TEXT NOT NULL, reason TEXT NOT NULL,
   cpp_symbol TEXT NOT NULL, cpp_file TEXT NOT NULL, gtest TEXT NOT NULL,
-  covers TEXT NOT NULL, covers_manual INTEGER NOT NULL);
+  covers TEXT NOT NULL, covers_manual INTEGER NOT NULL, gtests TEXT NOT NULL);
 CREATE INDEX items_batch ON items(batch);
 CREATE TABLE history(
   id TEXT NOT NULL, seq INTEGER NOT NULL, from_status TEXT NOT NULL,
@@ -59,12 +59,13 @@ Item ItemFromRow(const Statement& s) {
   i.gtest = s.Text(12);
   i.covers = json::parse(s.Text(13)).get<std::vector<std::string>>();
   i.covers_manual = s.Int(14) != 0;
+  i.gtests = json::parse(s.Text(15)).get<std::vector<std::string>>();
   return i;
 }
 
 constexpr const char* kItemColumns =
     "id, kind, file, name, start_line, end_line, line_count, batch, status, reason, "
-    "cpp_symbol, cpp_file, gtest, covers, covers_manual";
+    "cpp_symbol, cpp_file, gtest, covers, covers_manual, gtests";
 
 // Parses one JSON Lines file, naming the line of any error.
 template <typename T, typename F>
@@ -168,7 +169,7 @@ void Tracker::Load(Database& db, const Change& c) {
         .Run();
   }
   auto item = db.Prepare(std::string("INSERT INTO items(") + kItemColumns +
-                         ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                         ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   for (const Item& i : c.items) {
     if (!std::any_of(c.batches.begin(), c.batches.end(), [&](const Batch& b) { return b.id == i.batch; })) {
       throw TrackerError(i.id + ": in unknown batch '" + i.batch + "'");
@@ -176,7 +177,7 @@ void Tracker::Load(Database& db, const Change& c) {
     try {
       item.Bind(i.id, i.kind, i.file, i.name, i.start_line, i.end_line, i.line_count, i.batch,
                 i.status, i.reason, i.cpp_symbol, i.cpp_file, i.gtest, json(i.covers).dump(),
-                i.covers_manual ? 1 : 0)
+                i.covers_manual ? 1 : 0, json(i.gtests).dump())
           .Run();
     } catch (const TrackerError& e) {
       throw TrackerError(i.id + ": " + e.what());

@@ -225,6 +225,37 @@ TEST_F(TrackerTest, VerifyingATestNeedsPassingJunitEvidence) {
   EXPECT_EQ(Open().Find(kTestPut)->status, "verified");
 }
 
+TEST_F(TrackerTest, FeatureVerifiedByItsOwnGoogleTests) {
+  {
+    Tracker t = Open();
+    MapFeature(t, kPut, "Store::Put", "src/store/store.cc", {"Store.PutDirect"}, true);
+    EXPECT_EQ(t.Find(kPut)->gtests, (std::vector<std::string>{"Store.PutDirect"}));
+    EXPECT_THROW(MapFeature(t, kPut, "Store::Put", "src/store/store.cc", {"bad name"}, true), TrackerError);
+  }
+  Update("feature", {kPut}, "stub");
+  Update("feature", {kPut}, "complete");
+  // Its test must be in passing JUnit evidence.
+  std::string msg = Refusal([&] { Update("feature", {kPut}, "verified"); });
+  EXPECT_NE(msg.find("Store.PutDirect is not in the JUnit evidence"), std::string::npos) << msg;
+  tree_.Write("own.xml", "<testsuite><testcase name=\"Store.PutDirect\" status=\"run\"><failure/></testcase></testsuite>");
+  msg = Refusal([&] { Update("feature", {kPut}, "verified", {tree_.root() / "own.xml"}); });
+  EXPECT_NE(msg.find("did not pass"), std::string::npos) << msg;
+  tree_.Write("own.xml", "<testsuite><testcase name=\"Store.PutDirect\" status=\"run\"/></testsuite>");
+  // A mapped Go test covering Put must be verified first.
+  {
+    Tracker t = Open();
+    MapTest(t, Cfg(), kTestPut, "Store.TestStorePut", {kPut}, true);
+  }
+  msg = Refusal([&] { Update("feature", {kPut}, "verified", {tree_.root() / "own.xml"}); });
+  EXPECT_NE(msg.find("covering test " + kTestPut), std::string::npos) << msg;
+  {
+    Tracker t = Open();
+    MapTest(t, Cfg(), kTestPut, "Store.TestStorePut", {kLen}, true);
+  }
+  Update("feature", {kPut}, "verified", {tree_.root() / "own.xml"});
+  EXPECT_EQ(Open().Find(kPut)->status, "verified");
+}
+
 TEST_F(TrackerTest, DeferringNeedsAConcreteReason) {
   std::string msg = Refusal([&] { Update("feature", {kNew}, "deferred"); });
   EXPECT_NE(msg.find("reason"), std::string::npos) << msg;

@@ -1,0 +1,39 @@
+// File writes the store relies on for crash safety (filestore.go): whole
+// files are replaced atomically (write a temporary, rename over), with an
+// fsync of file and directory when asked.
+#ifndef NATSCPP_STORE_UTIL_FILE_IO_H_
+#define NATSCPP_STORE_UTIL_FILE_IO_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+
+#include "natscpp/store/error.h"
+#include "util/disk_io.h"
+
+namespace natscpp::store {
+
+inline constexpr mode_t kDefaultFilePerms = 0640;
+inline constexpr mode_t kDefaultDirPerms = 0750;
+
+// Writes `data` to name + ".tmp" (O_SYNC when `sync`), renames it over
+// `name`, and with `sync` also syncs the directory so the rename persists.
+// On failure the temporary is removed and `name` is untouched.
+Result<void> WriteAtomically(DiskIoSemaphore& dios, const std::filesystem::path& name,
+                             std::span<const uint8_t> data, mode_t perm, bool sync);
+Result<void> WriteFileWithSync(DiskIoSemaphore& dios, const std::filesystem::path& name,
+                               std::span<const uint8_t> data, mode_t perm);
+// Syncs the directory holding `name`.
+Result<void> SyncDir(const std::filesystem::path& name);
+// Removes `dir` recursively, retrying for up to a second.
+Result<void> RemoveAllWithRetry(DiskIoSemaphore& dios, const std::filesystem::path& dir);
+
+// An I/O error naming the path and the system's reason.
+Error IoError(const std::filesystem::path& path, std::string_view what, int err);
+
+}  // namespace natscpp::store
+
+#endif  // NATSCPP_STORE_UTIL_FILE_IO_H_
