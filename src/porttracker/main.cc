@@ -300,6 +300,16 @@ int Run(int argc, char** argv) {
               << "\n";
     gate_exit = r.passed ? 0 : 1;
   });
+  std::string assign_batch;
+  std::vector<std::string> assign_ids;
+  auto* assign = batch->add_subcommand("assign", "move items into a batch");
+  assign->add_option("BATCH", assign_batch)->required();
+  assign->add_option("IDS", assign_ids)->required();
+  assign->callback([&] {
+    pt::Tracker t = OpenTracker(g);
+    pt::AssignBatch(t, assign_batch, assign_ids);
+    std::cout << "moved " << assign_ids.size() << " item(s) to " << assign_batch << "\n";
+  });
   std::string proposal_file;
   auto* adopt = batch->add_subcommand("adopt-proposal", "place the items a batch proposal lists into its batches");
   adopt->add_option("FILE", proposal_file)->required()->check(CLI::ExistingFile);

@@ -118,6 +118,23 @@ std::vector<JunitCase> ReadJunit(const std::string& xml) {
   return out;
 }
 
+void AssignBatch(Tracker& tracker, const std::string& batch, const std::vector<std::string>& ids) {
+  if (ids.empty()) throw TrackerError("no IDs given");
+  tracker.Apply([&](Tracker::Change& c) {
+    const Batch* b = c.FindBatch(batch);
+    if (!b) throw TrackerError("unknown batch '" + batch + "'");
+    for (const std::string& id : ids) {
+      Item* i = c.FindItem(id);
+      if (!i) throw TrackerError("unknown ID '" + id + "'");
+      i->batch = batch;
+      // Leaving the outside batches, an item loses their blanket reason.
+      if (i->status == kDeferred && b->scope == "store" && i->reason == kOutsideReason) {
+        i->reason = std::string(kDefaultReason);
+      }
+    }
+  });
+}
+
 void MapFeature(Tracker& tracker, const std::string& id, const std::string& cpp_symbol,
                 const std::string& cpp_file, const std::vector<std::string>& gtests, bool set_gtests) {
   static const std::regex kGtestName(R"(^[A-Za-z_]\w*(\.[A-Za-z_]\w*)?$)");

@@ -38,6 +38,10 @@ void UpdateStatus(Tracker& tracker, const Config& config, const StatusUpdate& up
 
 // `gtests`: GoogleTests of the C++ side that exercise the feature (kept
 // as they were when `set_gtests` is false).
+// Moves items to another batch (an item ported with a batch it was not
+// placed in, such as a helper from outside the store's files).
+void AssignBatch(Tracker& tracker, const std::string& batch, const std::vector<std::string>& ids);
+
 void MapFeature(Tracker& tracker, const std::string& id, const std::string& cpp_symbol,
                 const std::string& cpp_file, const std::vector<std::string>& gtests = {},
                 bool set_gtests = false);

@@ -450,6 +450,17 @@ TEST_F(TrackerTest, CheckFindsStaleBatchesMdAndBadMarkers) {
   EXPECT_NE(problems[0].find("unknown ID"), std::string::npos);
 }
 
+TEST_F(TrackerTest, AssignMovesItemsBetweenBatches) {
+  Tracker t = Open();
+  AssignBatch(t, "B01", {"server/other.go:unrelated"});
+  EXPECT_EQ(t.Find("server/other.go:unrelated")->batch, "B01");
+  // The outside batches' blanket reason does not follow into a store batch.
+  EXPECT_EQ(t.Find("server/other.go:unrelated")->reason, kDefaultReason);
+  EXPECT_THROW(AssignBatch(t, "B77", {kPut}), TrackerError);
+  EXPECT_THROW(AssignBatch(t, "B01", {"server/none.go:x"}), TrackerError);
+  EXPECT_EQ(t.Find(kPut)->batch, "B02");
+}
+
 TEST_F(TrackerTest, AdoptsABatchProposal) {
   const Proposal p = ParseProposal(
       "# Proposal\n## B01 — Foundations\n\n```\nserver/store.go:newStore\nserver/store.go:type:store\n"
