@@ -201,6 +201,16 @@ int Run(int argc, char** argv) {
     if (markers_json) std::cout << arr.dump(1) << "\n";
   });
 
+  bool tests_apply = false;
+  auto* stests = app.add_subcommand("scan-tests", "propose Go test mappings from GoogleTests named after Go tests");
+  stests->add_flag("--apply", tests_apply, "record the new mappings");
+  stests->callback([&] {
+    pt::Tracker t = OpenTracker(g);
+    for (const auto& p : pt::ScanTests(t, pt::LoadConfig(t.root()), tests_apply)) {
+      std::cout << p.note << "\t" << p.go_id << "\t" << p.cpp_symbol << "\t" << p.cpp_file << "\n";
+    }
+  });
+
   std::vector<std::string> scan_paths;
   bool scan_json = false;
   int scan_exit = 0;

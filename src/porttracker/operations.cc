@@ -432,6 +432,45 @@ std::vector<MarkerProposal> ScanMarkers(Tracker& tracker, const Config& config, 
   return out;
 }
 
+std::vector<MarkerProposal> ScanTests(Tracker& tracker, const Config& config, bool apply) {
+  const TreeScan& tree = ScanTree(tracker.root(), config, {});
+  std::map<std::string, std::vector<const Item*>> by_name;
+  const std::vector<Item> items = tracker.Items(ItemFilter{std::string(kTest), "", ""});
+  for (const Item& i : items) by_name[i.name].push_back(&i);
+  std::vector<MarkerProposal> out;
+  std::set<std::string> seen;
+  for (const auto& [rel, scan] : tree.files) {
+    for (const Definition& d : scan.definitions) {
+      if (!d.is_test) continue;
+      const std::string name = d.symbol.substr(d.symbol.find('.') + 1);
+      const auto hit = by_name.find(name);
+      if (hit == by_name.end()) continue;
+      MarkerProposal p{"", d.symbol, rel, ""};
+      if (hit->second.size() > 1) {
+        p.go_id = hit->second.front()->id;
+        p.note = "ambiguous: " + std::to_string(hit->second.size()) + " Go tests share the name";
+      } else {
+        const Item* t = hit->second.front();
+        p.go_id = t->id;
+        p.note = t->gtest.empty() ? "new" : t->gtest == d.symbol ? "same" : "conflict: mapped to " + t->gtest;
+      }
+      if (seen.insert(p.go_id + "|" + p.cpp_symbol).second) out.push_back(std::move(p));
+    }
+  }
+  if (apply) {
+    tracker.Apply([&](Tracker::Change& c) {
+      for (MarkerProposal& p : out) {
+        if (p.note != "new") continue;
+        Item* i = c.FindItem(p.go_id);
+        i->gtest = p.cpp_symbol;
+        i->cpp_file = p.cpp_file;
+        p.note = "mapped";
+      }
+    });
+  }
+  return out;
+}
+
 std::vector<std::string> CheckConsistency(Tracker& tracker, const Config& config) {
   std::vector<std::string> problems;
   const std::vector<Batch> batches = tracker.Batches();

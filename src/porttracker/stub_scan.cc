@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <regex>
+#include <set>
 
 namespace natscpp::porttracker {
 namespace fs = std::filesystem;
@@ -99,8 +100,9 @@ size_t SkipSpace(const std::string& code, size_t i) {
 }
 
 // From the parameter list at `paren`, finds the body's braces; npos when a
-// `;` or `= default/delete/0` shows it is a declaration.
-std::pair<size_t, size_t> FindBody(const std::string& code, size_t paren) {
+// `;` or `= default/delete/0` shows it is a declaration. `initializers` is
+// set when a constructor's member-initializer list precedes the body.
+std::pair<size_t, size_t> FindBody(const std::string& code, size_t paren, bool* initializers = nullptr) {
   size_t i = MatchBrace(code, paren);
   if (i == std::string::npos) return {std::string::npos, 0};
   ++i;
@@ -117,6 +119,7 @@ std::pair<size_t, size_t> FindBody(const std::string& code, size_t paren) {
     if (c == ':' && (i + 1 >= code.size() || code[i + 1] != ':')) {
       // Constructor initializers, `name(args)` or `name{args}` separated by
       // commas; the body is the brace after the last one.
+      if (initializers) *initializers = true;
       ++i;
       while (i < code.size()) {
         while (i < code.size() && (IdentChar(code[i]) || code[i] == ':' || code[i] == '<' ||
@@ -165,7 +168,8 @@ std::string Lower(std::string s) {
 }
 
 void Analyze(const Blanked& b, std::string_view src, size_t open, size_t close,
-             const ScanOptions& options, Definition& d) {
+             const ScanOptions& options, Definition& d, bool initializers = false,
+             const std::vector<std::string>& local_helpers = {}) {
   d.body_line = b.LineOf(open);
   d.end_line = b.LineOf(close);
   const std::string body = Trim(std::string_view(b.code).substr(open + 1, close - open - 1));
@@ -184,8 +188,10 @@ void Analyze(const Blanked& b, std::string_view src, size_t open, size_t close,
     if (std::regex_search(c.text, kTodo)) d.flags.push_back("line " + std::to_string(c.line) + ": TODO/FIXME/XXX in body");
     if (d.is_test) {
       const std::string t = Trim(c.text);
+      // Code, not prose: an assertion, or a call/assignment statement.
+      static const std::regex kCodeLine(R"(^[\w:.<>\[\]*&-]+\s*(\(.*\)|=[^=].*)\s*;$)");
       if (t.find("EXPECT_") != std::string::npos || t.find("ASSERT_") != std::string::npos ||
-          (t.ends_with(";") && t.find(' ') != std::string::npos)) {
+          std::regex_match(t, kCodeLine)) {
         d.flags.push_back("line " + std::to_string(c.line) + ": commented-out code in test");
       }
     }
@@ -199,17 +205,28 @@ void Analyze(const Blanked& b, std::string_view src, size_t open, size_t close,
   if (d.is_test) {
     static const std::regex kAssert(R"(\b(EXPECT_\w+|ASSERT_\w+|FAIL|ADD_FAILURE)\s*\()");
     bool asserts = std::regex_search(body, kAssert);
-    for (const std::string& h : options.assertion_helpers) {
-      if (asserts) break;
-      asserts = std::regex_search(body, std::regex("\\b" + h + "\\s*\\("));
+    for (const auto* helpers : {&options.assertion_helpers, &local_helpers}) {
+      for (const std::string& h : *helpers) {
+        if (asserts) break;
+        asserts = std::regex_search(body, std::regex("\\b" + h + "\\s*\\("));
+      }
     }
     if (!asserts) d.flags.push_back("test has no assertion");
-    if (std::regex_search(body, std::regex(R"(\bGTEST_SKIP\b)"))) d.skipped = true;
+    // An unconditional skip parks the test; one under an `if` (say, when
+    // ../shared is absent) is a property of the environment.
+    static const std::regex kSkip(R"(\bGTEST_SKIP\b)");
+    for (auto it = std::sregex_iterator(body.begin(), body.end(), kSkip); it != std::sregex_iterator(); ++it) {
+      const size_t at = static_cast<size_t>(it->position(0));
+      const size_t stmt = body.find_last_of(";{}", at == 0 ? 0 : at - 1);
+      const std::string head = body.substr(stmt == std::string::npos ? 0 : stmt + 1, at - (stmt == std::string::npos ? 0 : stmt + 1));
+      if (!std::regex_search(head, std::regex(R"(\bif\s*\()"))) d.skipped = true;
+    }
     return;
   }
   if (!d.intentional.empty()) return;
   if (body.empty()) {
-    d.flags.push_back("empty body");
+    // A constructor whose work is its member initializers is not a stub.
+    if (!initializers) d.flags.push_back("empty body");
     return;
   }
   static const std::regex kConstReturn(
@@ -241,24 +258,75 @@ FileScan ScanCppSource(std::string_view file, std::string_view source, const Sca
       }
       size_t name_end = paren;
       while (name_end > after && std::isspace(static_cast<unsigned char>(b.code[name_end - 1]))) --name_end;
+      // Walk back over the qualified name, template arguments included
+      // (`Pointer<T>::Set`), then drop the arguments: the symbol is
+      // `Pointer::Set`.
       size_t name_begin = name_end;
-      while (name_begin > after && (IdentChar(b.code[name_begin - 1]) || b.code[name_begin - 1] == ':' ||
-                                    b.code[name_begin - 1] == '~')) {
-        --name_begin;
+      while (name_begin > after) {
+        const char ch = b.code[name_begin - 1];
+        if (IdentChar(ch) || ch == ':' || ch == '~') {
+          --name_begin;
+        } else if (ch == '>' && name_begin >= 2 && b.code[name_begin - 2] != '-' &&
+                   name_begin < name_end && b.code[name_begin] == ':') {
+          int depth = 0;
+          size_t k = name_begin;
+          while (k > after) {
+            --k;
+            if (b.code[k] == '>') ++depth;
+            if (b.code[k] == '<' && --depth == 0) break;
+          }
+          if (depth != 0) break;
+          name_begin = k;
+        } else {
+          break;
+        }
       }
-      d.symbol = b.code.substr(name_begin, name_end - name_begin);
-      const auto [open, close] = FindBody(b.code, paren);
+      std::string symbol;
+      int angle = 0;
+      for (size_t k = name_begin; k < name_end; ++k) {
+        const char ch = b.code[k];
+        if (ch == '<') ++angle;
+        if (angle == 0 && !std::isspace(static_cast<unsigned char>(ch))) symbol += ch;
+        if (ch == '>') --angle;
+      }
+      d.symbol = symbol;
+      bool initializers = false;
+      const auto [open, close] = FindBody(b.code, paren, &initializers);
       if (open == std::string::npos) {
         out.loose.emplace_back(c.line, "marker for " + d.go_id + " is above a declaration, not a definition");
         continue;
       }
-      Analyze(b, source, open, close, options, d);
+      Analyze(b, source, open, close, options, d, initializers);
       out.definitions.push_back(std::move(d));
     }
     static const std::regex kCommentedTest(R"(\b(TEST|TEST_F|TEST_P|TYPED_TEST)\s*\(\s*\w+\s*,\s*\w+\s*\))");
     if (std::regex_search(c.text, kCommentedTest)) {
       out.loose.emplace_back(c.line, "commented-out test");
     }
+  }
+
+  // Functions and lambdas of this file that assert count as assertions
+  // where a test calls them (ExpectRoundTrip(...), check(...)).
+  std::vector<std::string> local_helpers;
+  {
+    static const std::regex kAsserting(R"(\b(EXPECT_\w+|ASSERT_\w+|FAIL|ADD_FAILURE)\s*\()");
+    static const std::regex kFunc(R"(\b([A-Za-z_]\w*)\s*\()");
+    static const std::regex kLambda(R"(\b([A-Za-z_]\w*)\s*=\s*\[[^\]]*\]\s*\()");
+    std::set<std::string> names;
+    for (const std::regex* re : {&kFunc, &kLambda}) {
+      for (auto it = std::sregex_iterator(b.code.begin(), b.code.end(), *re); it != std::sregex_iterator(); ++it) {
+        const std::string name = (*it)[1].str();
+        if (name == "TEST" || name == "TEST_F" || name == "TEST_P" || names.contains(name)) continue;
+        const size_t paren = static_cast<size_t>(it->position(0) + it->length(0) - 1);
+        const auto [open, close] = FindBody(b.code, paren);
+        if (open == std::string::npos) continue;
+        if (std::regex_search(b.code.begin() + static_cast<long>(open), b.code.begin() + static_cast<long>(close),
+                              kAsserting)) {
+          names.insert(name);
+        }
+      }
+    }
+    local_helpers.assign(names.begin(), names.end());
   }
 
   static const std::regex kTest(R"(\b(TEST|TEST_F|TEST_P|TYPED_TEST|TYPED_TEST_P)\s*\(\s*(\w+)\s*,\s*(\w+)\s*\))");
@@ -273,7 +341,7 @@ FileScan ScanCppSource(std::string_view file, std::string_view source, const Sca
     const size_t paren = b.code.find('(', pos);
     const auto [open, close] = FindBody(b.code, paren);
     if (open == std::string::npos) continue;  // the macro's own definition
-    Analyze(b, source, open, close, options, d);
+    Analyze(b, source, open, close, options, d, false, local_helpers);
     out.definitions.push_back(std::move(d));
   }
   std::sort(out.definitions.begin(), out.definitions.end(),
@@ -304,13 +372,14 @@ std::optional<Definition> FindSymbolDefinition(std::string_view file, std::strin
     const std::regex re("(^|[^\\w:~])(" + pattern + R"()\s*\()");
     for (auto it = std::sregex_iterator(b.code.begin(), b.code.end(), re); it != std::sregex_iterator(); ++it) {
       const size_t paren = static_cast<size_t>(it->position(0) + it->length(0) - 1);
-      const auto [open, close] = FindBody(b.code, paren);
+      bool initializers = false;
+      const auto [open, close] = FindBody(b.code, paren, &initializers);
       if (open == std::string::npos) continue;
       Definition d;
       d.file = std::string(file);
       d.line = b.LineOf(static_cast<size_t>(it->position(2)));
       d.symbol = std::string(symbol);
-      Analyze(b, source, open, close, options, d);
+      Analyze(b, source, open, close, options, d, initializers);
       return d;
     }
   }

@@ -33,6 +33,10 @@ CREATE TABLE history(
 
 const char* kTextFiles[] = {"meta.json", "batches.json", "items.jsonl", "history.jsonl"};
 
+// Part of the recorded text hash, so a binary with another schema rebuilds
+// the database instead of reading one it does not understand.
+constexpr const char* kSchemaVersion = "schema-2";
+
 std::string NowUtc() {
   const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   std::tm tm{};
@@ -111,7 +115,7 @@ Tracker::Tracker(fs::path root, fs::path db_path) : root_(std::move(root)), db_p
 }
 
 std::string Tracker::TextHash() const {
-  std::string all;
+  std::string all = kSchemaVersion;
   for (const char* f : kTextFiles) {
     const fs::path p = TextDir() / f;
     all += f;
@@ -370,7 +374,7 @@ void Tracker::Apply(const std::function<void(Change&)>& fn) {
 
   const std::string texts[] = {MetaText(c.meta), BatchesText(c.batches), ItemsText(c.items),
                                HistoryText(c.history)};
-  std::string all;
+  std::string all = kSchemaVersion;
   for (size_t k = 0; k < 4; ++k) {
     all += kTextFiles[k];
     all += '\0';

@@ -110,6 +110,52 @@ TEST(StubScan, ConstructorsWithInitializersAndRawStrings) {
   EXPECT_NE(s.loose[0].second.find("declaration"), std::string::npos);
 }
 
+TEST(StubScan, TemplateMemberSymbolsDropTheirArguments) {
+  const auto s = ScanCppSource("a.h",
+                               "// go: server/e.go:(*Pointer).Set\n"
+                               "template <typename T>\n"
+                               "void Pointer<T>::Set(std::shared_ptr<T> p) {\n"
+                               "  strong_ = std::move(p);\n"
+                               "}\n"
+                               "// go: server/e.go:(*Map).Get\n"
+                               "template <typename K, typename V>\n"
+                               "V* Map<K, std::vector<V>>::Get(const K& k) {\n"
+                               "  return Find(k);\n"
+                               "}\n",
+                               {});
+  ASSERT_EQ(s.definitions.size(), 2u);
+  EXPECT_EQ(s.definitions[0].symbol, "Pointer::Set");
+  EXPECT_EQ(s.definitions[1].symbol, "Map::Get");
+}
+
+TEST(StubScan, LocalHelpersConditionalSkipsAndInitializers) {
+  const auto s = ScanCppSource("t.cc",
+                               "void ExpectSame(int a, int b) { EXPECT_EQ(a, b); }\n"
+                               "TEST(X, ViaHelper) { ExpectSame(1, 1); }\n"
+                               "TEST(X, ViaLambda) {\n"
+                               "  auto check = [&](int v) { ASSERT_GT(v, 0); };\n"
+                               "  check(3);\n"
+                               "}\n"
+                               "TEST(X, EnvSkip) {\n"
+                               "  if (!HaveShared()) GTEST_SKIP() << \"absent\";\n"
+                               "  EXPECT_TRUE(true);\n"
+                               "}\n"
+                               "TEST(X, Parked) { GTEST_SKIP(); EXPECT_TRUE(true); }\n"
+                               "TEST(X, Prose) {\n"
+                               "  // Go adds the same leaf again; here it does not.\n"
+                               "  EXPECT_TRUE(true);\n"
+                               "}\n"
+                               "// go: server/a.go:newThing\n"
+                               "Thing::Thing(int n) : n_(n) {}\n",
+                               {});
+  EXPECT_TRUE(Find(s, "X.ViaHelper")->flags.empty());
+  EXPECT_TRUE(Find(s, "X.ViaLambda")->flags.empty());
+  EXPECT_FALSE(Find(s, "X.EnvSkip")->skipped);
+  EXPECT_TRUE(Find(s, "X.Parked")->skipped);
+  EXPECT_TRUE(Find(s, "X.Prose")->flags.empty());
+  EXPECT_TRUE(Find(s, "Thing::Thing")->flags.empty());
+}
+
 TEST(StubScan, FindsAMappedSymbolWithoutAMarker) {
   const std::string src =
       "namespace ns {\n"

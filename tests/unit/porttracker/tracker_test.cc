@@ -310,6 +310,19 @@ TEST_F(TrackerTest, ScanMarkersProposesAndApplies) {
   EXPECT_EQ(ScanMarkers(t, Cfg(), false)[0].note, "same");
 }
 
+TEST_F(TrackerTest, ScanTestsMapsGoogleTestsNamedAfterGoTests) {
+  Tracker t = Open();
+  auto props = ScanTests(t, Cfg(), false);
+  ASSERT_EQ(props.size(), 1u);
+  EXPECT_EQ(props[0].go_id, kTestPut);
+  EXPECT_EQ(props[0].cpp_symbol, "Store.TestStorePut");
+  EXPECT_EQ(props[0].note, "new");
+  ScanTests(t, Cfg(), true);
+  EXPECT_EQ(t.Find(kTestPut)->gtest, "Store.TestStorePut");
+  EXPECT_EQ(t.Find(kTestPut)->cpp_file, "tests/store_test.cc");
+  EXPECT_EQ(ScanTests(t, Cfg(), false)[0].note, "same");
+}
+
 class GateTest : public TrackerTest {
  protected:
   // Ports B01's only item (sub.Split) for real, verified by its test.
