@@ -77,11 +77,15 @@ GateResult CompleteBatch(Tracker& tracker, const Config& config, const std::stri
     r.failures.push_back("build: failed (exit " + std::to_string(build.exit_code) + "): " +
                          build.output.substr(build.output.size() > 1500 ? build.output.size() - 1500 : 0));
   } else if (!tests_to_run.empty()) {
+    // ctest's regular expressions allow few groups and a bounded size, so
+    // the selection is by suite (`^Suite\.|/Suite\.`, the second form for
+    // parameterized names); the JUnit check below is per test.
+    std::set<std::string> suites;
+    for (const auto& [t, name] : tests_to_run) suites.insert(name.substr(0, name.find('.')));
     std::string regex;
-    for (const auto& [t, name] : tests_to_run) {
-      // ctest names: Suite.Name, or Pfx/Suite.Name/N for parameterized tests.
-      const std::string m = RegexEscape(name);
-      regex += (regex.empty() ? "" : "|") + ("(^|/)" + m + (name.find('.') == std::string::npos ? "\\." : "($|/)"));
+    for (const std::string& s : suites) {
+      const std::string m = RegexEscape(s);
+      regex += (regex.empty() ? "" : "|") + ("^" + m + "\\.|/" + m + "\\.");
     }
     const fs::path junit = build_dir / ("porttracker-" + batch_id + "-junit.xml");
     fs::remove(junit);

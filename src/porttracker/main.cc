@@ -118,8 +118,11 @@ void AddItemCommands(CLI::App& app, const Globals& g, std::string_view kind) {
   u.kind = k;
   update->add_option("--status", u.status, "the new status")->required();
   update->add_option("--evidence", u.evidence, "what shows it: Go lines read, build, test run, scan")->required();
+  // One value per flag (repeat the flag for more), so IDs may follow it.
   update->add_option("--evidence-file", evidence_files[k], "a file backing the evidence (a JUnit XML result for tests)")
-      ->check(CLI::ExistingFile);
+      ->check(CLI::ExistingFile)
+      ->expected(1)
+      ->allow_extra_args(false);
   update->add_option("--reason", u.reason, "why, when deferring");
   update->add_option("IDS", u.ids, "Go IDs")->required();
   update->callback([&g, &u, k] {
@@ -137,7 +140,9 @@ void AddItemCommands(CLI::App& app, const Globals& g, std::string_view kind) {
     map->add_option("--cpp-symbol", map_a[k], "qualified C++ name")->required();
     map->add_option("--cpp-file", map_b[k], "repository-relative file")->required();
     static std::vector<std::string> feature_gtests;
-    auto* gt = map->add_option("--gtest", feature_gtests, "GoogleTests (Suite.Name) of the C++ side that exercise it");
+    auto* gt = map->add_option("--gtest", feature_gtests, "a GoogleTest (Suite.Name or Suite) of the C++ side that exercises it (repeat)")
+                   ->expected(1)
+      ->allow_extra_args(false);
     map->callback([&g, k, gt] {
       pt::Tracker t = OpenTracker(g);
       pt::MapFeature(t, map_id[k], map_a[k], map_b[k], feature_gtests, gt->count() > 0);
@@ -145,7 +150,9 @@ void AddItemCommands(CLI::App& app, const Globals& g, std::string_view kind) {
     });
   } else {
     map->add_option("--gtest", map_a[k], "Suite.Name (or a prefix, for a parameterized port)")->required();
-    auto* cov = map->add_option("--covers", covers, "feature IDs the test exercises (replaces the proposal)");
+    auto* cov = map->add_option("--covers", covers, "a feature ID the test exercises (repeat; replaces the proposal)")
+                    ->expected(1)
+      ->allow_extra_args(false);
     map->callback([&g, k, cov] {
       pt::Tracker t = OpenTracker(g);
       pt::MapTest(t, pt::LoadConfig(t.root()), map_id[k], map_a[k], covers, cov->count() > 0);

@@ -193,6 +193,17 @@ ItemCheck CheckItem(Tracker& tracker, const Config& config, const Item& item) {
   ItemCheck r;
   if (item.IsTest()) {
     if (item.gtest.empty()) return r;
+    // A Go benchmark maps to the ctest test "bench.<area>", which runs the
+    // Google Benchmark program bench/<area>_bench.cc.
+    if (item.gtest.starts_with("bench.")) {
+      const std::string rel = "bench/" + item.gtest.substr(6) + "_bench.cc";
+      const fs::path p = tracker.root() / rel;
+      if (fs::exists(p) && ReadFile(p).find("BENCHMARK(") != std::string::npos) {
+        r.found = true;
+        r.where = rel;
+      }
+      return r;
+    }
     for (const auto& [rel, scan] : ScanTree(tracker.root(), config, {}).files) {
       for (const Definition& d : scan.definitions) {
         if (!d.is_test || !GtestMatches(item.gtest, d.symbol)) continue;
@@ -266,7 +277,8 @@ void UpdateStatus(Tracker& tracker, const Config& config, const StatusUpdate& u)
     }
     const int from = Rank(u.kind, item->status);
     const int to = Rank(u.kind, u.status);
-    if (from == to) {
+    if (from == to && !(u.status == kDeferred && item->reason != u.reason)) {
+      // (Re-deferring with another reason is a change: the reason is data.)
       problems.push_back(id + ": already " + item->status);
     } else if (to > from + 1) {
       problems.push_back(id + ": " + item->status + " -> " + u.status + " skips a step");

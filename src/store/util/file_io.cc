@@ -12,7 +12,7 @@ namespace natscpp::store {
 namespace fs = std::filesystem;
 
 Error IoError(const fs::path& path, std::string_view what, int err) {
-  return Error(ErrorCode::kIo, path.string() + ": " + std::string(what) + ": " + std::strerror(err));
+  return Error(ErrorCode::kIo, path.string() + ": " + std::string(what) + ": " + std::strerror(err), err);
 }
 
 namespace {

@@ -262,6 +262,11 @@ TEST_F(TrackerTest, DeferringNeedsAConcreteReason) {
   Update("feature", {kNew}, "stub");
   Update("feature", {kNew}, "deferred", {}, "needs the executor from B09");
   EXPECT_EQ(Open().Find(kNew)->reason, "needs the executor from B09");
+  // The default reason can be replaced by a concrete one directly, once.
+  Update("feature", {kLen}, "deferred", {}, "Go-only helper");
+  EXPECT_EQ(Open().Find(kLen)->reason, "Go-only helper");
+  EXPECT_NE(Refusal([&] { Update("feature", {kLen}, "deferred", {}, "Go-only helper"); }).find("already"),
+            std::string::npos);
 }
 
 TEST_F(TrackerTest, SqlMetacharactersAreData) {
@@ -531,6 +536,18 @@ TEST_F(CliTest, RefusalsExitNonZeroAndChangeNothing) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.output.find("unknown feature ID"), std::string::npos);
   EXPECT_EQ(tree_.Read("tracker/items.jsonl"), before);
+}
+
+TEST_F(CliTest, EvidenceFileFlagTakesOneValueSoIdsMayFollow) {
+  {
+    Tracker t = Open();
+    MapTest(t, Cfg(), kTestPut, "Store.TestStorePut", {}, false);
+  }
+  ASSERT_EQ(Cli({"test", "update", "--status", "stub", "--evidence", "ported", kTestPut}).exit_code, 0);
+  const CommandResult r = Cli({"test", "update", "--status", "verified", "--evidence", "ctest", "--evidence-file",
+                               Junit(true).string(), kTestPut});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(Open().Find(kTestPut)->status, "verified");
 }
 
 TEST_F(CliTest, StubScanExitsOneOnMappedFindings) {

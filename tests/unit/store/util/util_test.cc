@@ -191,6 +191,20 @@ TEST(FileIo, FailedWriteLeavesTheOldFile) {
   EXPECT_EQ(Slurp(f), "good");
 }
 
+TEST(FileIo, ErrorsKeepTheSystemReason) {
+  const Error full = IoError("/x", "write", ENOSPC);
+  EXPECT_TRUE(IsOutOfSpaceError(full));
+  EXPECT_FALSE(IsPermissionError(full));
+  EXPECT_NE(full.message().find("No space left"), std::string::npos);
+  EXPECT_TRUE(IsPermissionError(IoError("/x", "open", EACCES)));
+  EXPECT_TRUE(IsPermissionError(IoError("/x", "open", EPERM)));
+  EXPECT_FALSE(IsOutOfSpaceError(Error(ErrorCode::kCorrupt, "bad")));
+  TempDir dir;
+  const auto r = WriteAtomically(DiskIoSemaphore::Default(), dir.path() / "missing" / "f", {}, kDefaultFilePerms, false);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().sys_errno(), ENOENT);
+}
+
 TEST(FileIo, RemoveAllWithRetry) {
   TempDir dir;
   fs::create_directories(dir.path() / "a" / "b");

@@ -7,6 +7,7 @@
 #ifndef NATSCPP_STORE_ERROR_H_
 #define NATSCPP_STORE_ERROR_H_
 
+#include <cerrno>
 #include <expected>
 #include <string>
 #include <string_view>
@@ -47,15 +48,27 @@ class Error {
  public:
   Error() = default;
   Error(ErrorCode code, std::string message) : code_(code), message_(std::move(message)) {}
+  // An I/O error keeps the system's errno, so callers can tell a full disk
+  // or a permission problem from other failures.
+  Error(ErrorCode code, std::string message, int sys_errno)
+      : code_(code), message_(std::move(message)), sys_errno_(sys_errno) {}
 
   ErrorCode code() const { return code_; }
+  int sys_errno() const { return sys_errno_; }
   const std::string& message() const { return message_; }
   bool Is(ErrorCode c) const { return code_ == c; }
 
  private:
   ErrorCode code_ = ErrorCode::kOk;
   std::string message_;
+  int sys_errno_ = 0;
 };
+
+// go: server/store.go:isOutOfSpaceErr
+inline bool IsOutOfSpaceError(const Error& e) { return e.sys_errno() == ENOSPC; }
+
+// go: server/store.go:isPermissionError
+inline bool IsPermissionError(const Error& e) { return e.sys_errno() == EACCES || e.sys_errno() == EPERM; }
 
 template <typename T>
 using Result = std::expected<T, Error>;
