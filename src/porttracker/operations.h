@@ -88,7 +88,7 @@ struct MarkerProposal {
 std::vector<MarkerProposal> ScanMarkers(Tracker& tracker, const Config& config, bool apply);
 
 // Proposes Go test mappings from GoogleTests named after a Go test
-// (TEST(Suite, TestGoName)): a name shared by exactly one Go test maps to
+// (a test named Suite.TestGoName): a name shared by exactly one Go test maps to
 // it. With `apply`, records those not mapped yet.
 std::vector<MarkerProposal> ScanTests(Tracker& tracker, const Config& config, bool apply);
 
