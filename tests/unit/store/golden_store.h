@@ -12,11 +12,43 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace natscpp::store::testing {
 
 inline std::filesystem::path SharedDir() { return NATSCPP_SHARED_DIR; }
+
+// A fresh temporary directory, removed with the object; path() is empty
+// when it could not be made.
+class TempDir {
+ public:
+  explicit TempDir(std::string_view tag = "test") {
+    std::string tmpl = (std::filesystem::temp_directory_path() / ("natscpp-" + std::string(tag) + "-XXXXXX")).string();
+    if (mkdtemp(tmpl.data()) != nullptr) path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    if (path_.empty()) return;
+    std::filesystem::permissions(path_, std::filesystem::perms::owner_all, std::filesystem::perm_options::add, ec);
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Unpacks a store.tar.zst into dir (only the members matching `wildcard`
+// when given); true on success.
+inline bool ExtractTarZst(const std::filesystem::path& archive, const std::filesystem::path& dir,
+                          std::string_view wildcard = {}) {
+  std::string cmd = "tar --zstd -xf '" + archive.string() + "' -C '" + dir.string() + "'";
+  if (!wildcard.empty()) cmd += " --wildcards '" + std::string(wildcard) + "'";
+  return std::system(cmd.c_str()) == 0;
+}
 inline bool HaveShared() { return std::filesystem::exists(SharedDir() / "golden"); }
 
 inline std::string ReadAll(const std::filesystem::path& p) {
@@ -45,30 +77,20 @@ inline std::vector<std::string> GoldenSets() {
 
 class GoldenStore {
  public:
-  explicit GoldenStore(const std::string& set) {
+  explicit GoldenStore(const std::string& set) : dir_("golden") {
     const auto src = SharedDir() / "golden" / set;
     expect_ = nlohmann::json::parse(ReadAll(src / "expect.json"));
-    std::string tmpl = (std::filesystem::temp_directory_path() / "natscpp-golden-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) return;
-    dir_ = tmpl;
-    const std::string cmd = "tar --zstd -xf '" + (src / "store.tar.zst").string() + "' -C '" + dir_.string() + "'";
-    ok_ = std::system(cmd.c_str()) == 0;
+    ok_ = !dir_.path().empty() && ExtractTarZst(src / "store.tar.zst", dir_.path());
   }
-  ~GoldenStore() {
-    std::error_code ec;
-    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
-  }
-  GoldenStore(const GoldenStore&) = delete;
-  GoldenStore& operator=(const GoldenStore&) = delete;
 
   bool ok() const { return ok_; }
   const nlohmann::json& expect() const { return expect_; }
-  std::filesystem::path root() const { return dir_; }
-  std::filesystem::path stream_dir() const { return dir_ / expect_.at("stream_dir").get<std::string>(); }
+  std::filesystem::path root() const { return dir_.path(); }
+  std::filesystem::path stream_dir() const { return dir_.path() / expect_.at("stream_dir").get<std::string>(); }
 
  private:
   nlohmann::json expect_;
-  std::filesystem::path dir_;
+  TempDir dir_;
   bool ok_ = false;
 };
 

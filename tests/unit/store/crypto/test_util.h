@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "../golden_store.h"
+
 namespace natscpp::store::crypto::testing {
 
 inline std::vector<uint8_t> FromHex(std::string_view hex) {
@@ -71,36 +73,9 @@ inline std::filesystem::path SharedDir() {
   return {};
 }
 
-// A fresh temporary directory removed with the object.
-class TempDir {
- public:
-  explicit TempDir(std::string_view tag) {
-    std::string tmpl =
-        (std::filesystem::temp_directory_path() / ("natscpp-" + std::string(tag) + "-XXXXXX"))
-            .string();
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    if (mkdtemp(buf.data()) != nullptr) path_ = buf.data();
-  }
-  ~TempDir() {
-    if (!path_.empty()) {
-      std::error_code ec;
-      std::filesystem::remove_all(path_, ec);
-    }
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
-// Extracts a store.tar.zst into dir; true on success.
-inline bool ExtractTarZst(const std::filesystem::path& archive, const std::filesystem::path& dir) {
-  const std::string cmd = "tar --zstd -xf '" + archive.string() + "' -C '" + dir.string() + "'";
-  return std::system(cmd.c_str()) == 0;
-}
+// The temporary directories and archive unpacking of the other store tests.
+using natscpp::store::testing::ExtractTarZst;
+using natscpp::store::testing::TempDir;
 
 }  // namespace natscpp::store::crypto::testing
 
