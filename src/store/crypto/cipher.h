@@ -23,15 +23,13 @@
 #include <vector>
 
 #include "natscpp/store/error.h"
+#include "natscpp/store/store_cipher.h"
 
 namespace natscpp::store::crypto {
 
-// The values are stored in configuration, so they keep Go's numbering.
-enum class StoreCipher : int {
-  kChaCha = 0,
-  kAes = 1,
-  kNoCipher = 2,
-};
+// The public enum (natscpp/store/store_cipher.h), under the name the
+// crypto code has always used.
+using StoreCipher = ::natscpp::store::StoreCipher;
 
 // Human-readable cipher name, as the server logs it.
 std::string_view String(StoreCipher cipher);

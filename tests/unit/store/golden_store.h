@@ -58,6 +58,27 @@ inline std::string ReadAll(const std::filesystem::path& p) {
   return ss.str();
 }
 
+// Every set directory (one holding store.tar.zst) under root, at any depth
+// up to two (ROOT/VERSION/SCENARIO as in golden/, or ROOT/SCENARIO as the
+// generator writes), sorted.
+inline std::vector<std::filesystem::path> GoldenSetDirs(const std::filesystem::path& root) {
+  std::vector<std::filesystem::path> out;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(root, ec)) return out;
+  for (std::filesystem::recursive_directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it.depth() > 1) {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_directory() && std::filesystem::exists(it->path() / "store.tar.zst")) {
+      out.push_back(it->path());
+      it.disable_recursion_pending();
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 // Every golden set: "2.14.5/basic", ...
 inline std::vector<std::string> GoldenSets() {
   std::vector<std::string> out;
@@ -75,12 +96,17 @@ inline std::vector<std::string> GoldenSets() {
   return out;
 }
 
+// A set's directory given in full, for sets outside ../shared/golden.
+struct GoldenSetDir {
+  std::filesystem::path path;
+};
+
 class GoldenStore {
  public:
-  explicit GoldenStore(const std::string& set) : dir_("golden") {
-    const auto src = SharedDir() / "golden" / set;
-    expect_ = nlohmann::json::parse(ReadAll(src / "expect.json"));
-    ok_ = !dir_.path().empty() && ExtractTarZst(src / "store.tar.zst", dir_.path());
+  explicit GoldenStore(const std::string& set) : GoldenStore(GoldenSetDir{SharedDir() / "golden" / set}) {}
+  explicit GoldenStore(const GoldenSetDir& src) : dir_("golden") {
+    expect_ = nlohmann::json::parse(ReadAll(src.path / "expect.json"), nullptr, /*allow_exceptions=*/false);
+    ok_ = !expect_.is_discarded() && !dir_.path().empty() && ExtractTarZst(src.path / "store.tar.zst", dir_.path());
   }
 
   bool ok() const { return ok_; }

@@ -1,0 +1,109 @@
+// The inside of FileStore: the block list, the global per-subject index and
+// the stream totals, with the recovery steps that fill them. Split from
+// file_store.h so the recovery and read halves can live in their own files.
+#ifndef NATSCPP_STORE_FILESTORE_FILE_STORE_IMPL_H_
+#define NATSCPP_STORE_FILESTORE_FILE_STORE_IMPL_H_
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crypto/cipher.h"
+#include "crypto/key_file.h"
+#include "filestore/msg_block.h"
+#include "natscpp/store/file_store.h"
+#include "stree/stree.h"
+
+namespace natscpp::store {
+
+// Where a subject's messages are: how many, and the first and last block
+// holding one (Go: psi).
+struct SubjectBlocks {
+  uint64_t total = 0;
+  uint32_t fblk = 0;
+  uint32_t lblk = 0;
+};
+
+class FileStore::Impl {
+ public:
+  // ---- recovery (file_store_recover.cc) ----
+  Result<void> Recover();
+
+  // ---- reads (file_store_read.cc) ----
+  StreamState State();
+  void FastState(StreamState* state);
+  Result<StoreMsg*> LoadMsg(uint64_t seq, StoreMsg* sm);
+  Result<LoadedMsg> LoadNextMsg(std::string_view filter, bool wildcard, uint64_t start,
+                                StoreMsg* sm);
+  Result<StoreMsg*> LoadLastMsg(std::string_view subject, StoreMsg* sm);
+  std::map<std::string, uint64_t> SubjectsTotals(std::string_view filter);
+  Result<SimpleState> FilteredState(uint64_t seq, std::string_view subject);
+
+  // ---- configuration and environment ----
+  std::filesystem::path dir;
+  FileStreamInfo info;
+  crypto::KeyGenFn prf;
+  crypto::StoreCipher cipher = crypto::StoreCipher::kNoCipher;
+  std::unique_ptr<crypto::Aead> aek;  // the stream's own key (index.db)
+  filestore::BlockEnv env;
+  std::vector<RecoveryNote> notes;
+  int num_consumers = 0;
+
+  // ---- state ----
+  std::recursive_mutex mu;
+  struct Totals {
+    uint64_t msgs = 0;
+    uint64_t bytes = 0;
+    filestore::MsgId first;
+    filestore::MsgId last;
+  } state;
+  std::vector<std::unique_ptr<filestore::MsgBlock>> blks;  // by index, ascending
+  std::map<uint32_t, filestore::MsgBlock*> bim;
+  filestore::MsgBlock* lmb = nullptr;
+  stree::SubjectTree<SubjectBlocks> psim;
+  std::vector<uint64_t> tombs;
+  std::optional<LostStreamData> ld;
+  bool recovering = false;
+  bool rebuild_pending = false;
+  std::optional<LostStreamData> pending_lost;
+
+  void Note(std::string file, std::string message) {
+    notes.push_back({std::move(file), std::move(message)});
+  }
+
+  // Shared helpers.
+  void AddMsgBlock(std::unique_ptr<filestore::MsgBlock> mb);
+  void RemoveMsgBlockFromList(filestore::MsgBlock* mb);
+  void AddLostData(const std::optional<LostStreamData>& lost);
+  void RemoveFromLostData(uint64_t seq);
+  void RebuildStateLocked(const std::optional<LostStreamData>& lost);
+  // Applies what a block's lazy rebuild found (Go does this from a
+  // goroutine after a failed cache load).
+  void AfterBlockRebuild(filestore::MsgBlock* mb, std::optional<filestore::RebuildResult>& r);
+  filestore::MsgBlock* SelectMsgBlock(uint64_t seq, size_t* pos = nullptr);
+  Result<void> PopulateGlobalPerSubjectInfo(filestore::MsgBlock* mb);
+  void RemovePerSubject(std::string_view subject);
+  // Removes seq as the server does when a tombstone or limit drops it,
+  // without writing anything.
+  Result<bool> RemoveMsgInMemory(uint64_t seq);
+  void SelectNextFirst();
+  // Keeps at most a few block caches loaded.
+  void TouchCache(filestore::MsgBlock* mb);
+
+ private:
+  Result<void> RecoverFullState();
+  Result<void> RecoverMsgs();
+  Result<filestore::MsgBlock*> RecoverMsgBlock(uint32_t index);
+  Result<void> CheckPartialPurge();
+  std::vector<filestore::MsgBlock*> cached_;  // most recent last
+  std::vector<uint32_t> purged_blocks_;  // blocks a finished purge removes
+};
+
+}  // namespace natscpp::store
+
+#endif  // NATSCPP_STORE_FILESTORE_FILE_STORE_IMPL_H_

@@ -1,0 +1,522 @@
+// Recovery of a stream's message state on open, as v2.14.5 does it
+// (FORMAT.md §6, §12.2): index.db when it is current, otherwise every block
+// with its legacy .idx where the server trusts one, then the tombstones.
+// Every step that the server finishes with a write (removing a block or a
+// bad index, truncating a torn tail, writing a tombstone) is applied to the
+// in-memory state only.
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <iterator>
+#include <system_error>
+
+#include "filestore/file_store_impl.h"
+#include "filestore/index_db.h"
+#include "filestore/legacy_index.h"
+#include "util/filestore_constants.h"
+#include "util/msg_size.h"
+
+namespace natscpp::store {
+
+using filestore::MsgBlock;
+using filestore::RebuildResult;
+
+namespace {
+
+// Parses "<N>.blk" (or another suffix) the way Go's Sscanf("%d.blk") does
+// for the names the server writes: decimal digits only.
+std::optional<uint32_t> ParseIndexedName(std::string_view name, std::string_view suffix) {
+  if (name.size() <= suffix.size() || !name.ends_with(suffix)) return std::nullopt;
+  name.remove_suffix(suffix.size());
+  uint32_t v = 0;
+  auto [p, ec] = std::from_chars(name.data(), name.data() + name.size(), v);
+  if (ec != std::errc() || p != name.data() + name.size()) return std::nullopt;
+  return v;
+}
+
+std::optional<std::vector<uint8_t>> ReadIfExists(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return std::nullopt;
+  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
+}
+
+std::vector<uint32_t> BlockIndices(const std::filesystem::path& mdir) {
+  std::vector<uint32_t> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(mdir, ec)) {
+    if (auto n = ParseIndexedName(e.path().filename().string(), ".blk")) out.push_back(*n);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+void FileStore::Impl::AddMsgBlock(std::unique_ptr<MsgBlock> mb) {
+  lmb = mb.get();
+  bim[mb->index()] = mb.get();
+  blks.push_back(std::move(mb));
+}
+
+// go: server/filestore.go:(*fileStore).removeMsgBlockFromList
+void FileStore::Impl::RemoveMsgBlockFromList(MsgBlock* mb) {
+  std::erase(cached_, mb);
+  bim.erase(mb->index());
+  for (auto it = blks.begin(); it != blks.end(); ++it) {
+    if (it->get() == mb) {
+      blks.erase(it);
+      break;
+    }
+  }
+  if (lmb == mb) lmb = blks.empty() ? nullptr : blks.back().get();
+}
+
+// go: server/filestore.go:(*fileStore).addLostData
+void FileStore::Impl::AddLostData(const std::optional<LostStreamData>& lost) {
+  if (!lost) return;
+  if (!ld) {
+    ld = lost;
+    return;
+  }
+  bool added = false;
+  for (uint64_t seq : lost->msgs) {
+    if (std::find(ld->msgs.begin(), ld->msgs.end(), seq) == ld->msgs.end()) {
+      ld->msgs.push_back(seq);
+      added = true;
+    }
+  }
+  if (added) {
+    std::sort(ld->msgs.begin(), ld->msgs.end());
+    ld->bytes += lost->bytes;
+  }
+}
+
+// go: server/filestore.go:(*fileStore).removeFromLostData
+void FileStore::Impl::RemoveFromLostData(uint64_t seq) {
+  if (!ld) return;
+  auto it = std::find(ld->msgs.begin(), ld->msgs.end(), seq);
+  if (it == ld->msgs.end()) return;
+  ld->msgs.erase(it);
+  if (ld->msgs.empty()) ld.reset();
+}
+
+// go: server/filestore.go:(*fileStore).rebuildStateLocked
+void FileStore::Impl::RebuildStateLocked(const std::optional<LostStreamData>& lost) {
+  AddLostData(lost);
+  state.msgs = state.bytes = 0;
+  state.first.seq = state.last.seq = 0;
+  for (const auto& mb : blks) {
+    state.msgs += mb->msgs;
+    state.bytes += mb->bytes;
+    if (state.first.seq == 0 || (mb->first.seq < state.first.seq && mb->first.ts != 0)) {
+      state.first = mb->first;
+    }
+    if (mb->last.seq >= state.last.seq) state.last = mb->last;
+  }
+}
+
+void FileStore::Impl::AfterBlockRebuild(MsgBlock* mb, std::optional<RebuildResult>& r) {
+  if (!r) return;
+  if (r->bad) Note(mb->FileName(), r->bad->message() + "; the rest of the block is lost");
+  if (recovering) {
+    // The server recomputes its totals once recovery has let go of the
+    // store; doing it now would count this block twice.
+    rebuild_pending = true;
+    if (r->lost) {
+      if (!pending_lost) pending_lost.emplace();
+      pending_lost->msgs.insert(pending_lost->msgs.end(), r->lost->msgs.begin(),
+                                r->lost->msgs.end());
+      pending_lost->bytes += r->lost->bytes;
+    }
+  } else {
+    RebuildStateLocked(r->lost);
+  }
+  r.reset();
+}
+
+// go: server/filestore.go:(*fileStore).populateGlobalPerSubjectInfo
+Result<void> FileStore::Impl::PopulateGlobalPerSubjectInfo(MsgBlock* mb) {
+  std::optional<RebuildResult> rebuilt;
+  auto fss = mb->EnsurePerSubjectInfo(&rebuilt);
+  AfterBlockRebuild(mb, rebuilt);
+  if (!fss) return std::unexpected(fss.error());
+  (*fss)->IterFast([&](std::string_view subj, SimpleState* ss) {
+    if (subj.empty()) return true;
+    if (auto [psi, found] = psim.Find(subj); found) {
+      psi->total += ss->msgs;
+      psi->lblk = std::max(psi->lblk, mb->index());
+    } else {
+      psim.Insert(subj, SubjectBlocks{ss->msgs, mb->index(), mb->index()});
+    }
+    return true;
+  });
+  TouchCache(mb);
+  return {};
+}
+
+// The part of recoverPartialPurge that decides what the directory means;
+// the server also moves or deletes the directories, which a read-only open
+// leaves alone.
+Result<void> FileStore::Impl::CheckPartialPurge() {
+  const auto ndir = dir / "__new_msgs__";
+  std::error_code ec;
+  if (std::filesystem::is_directory(ndir, ec)) {
+    if (!BlockIndices(ndir).empty()) {
+      env.msgs_dir = ndir;
+      Note("__new_msgs__", "an interrupted purge left the new blocks here; reading them as msgs/");
+    } else {
+      for (const auto& e : std::filesystem::directory_iterator(ndir, ec)) {
+        if (auto n = ParseIndexedName(e.path().filename().string(), ".key")) {
+          purged_blocks_.push_back(*n);
+        }
+      }
+      Note("__new_msgs__", "an interrupted purge; the blocks it names are treated as removed");
+    }
+  }
+  if (std::filesystem::exists(dir / "__msgs__", ec)) {
+    Note("__msgs__", "left over from a purge or delete; the server removes it");
+  }
+  return {};
+}
+
+// go: server/filestore.go:(*fileStore).recoverFullState
+Result<void> FileStore::Impl::RecoverFullState() {
+  const auto fn = env.msgs_dir / std::string(kStreamStateFile);
+  const std::string rel = std::string(kMsgDir) + "/" + std::string(kStreamStateFile);
+  auto buf = ReadIfExists(fn);
+  if (!buf) return MakeError(ErrorCode::kNotFound, rel + " does not exist");
+  const crypto::Aead* key = (prf && aek) ? aek.get() : nullptr;
+  auto fsd = filestore::DecodeFullState(*buf, info.config.name, key);
+  if (!fsd) return std::unexpected(fsd.error());
+
+  psim.Empty();
+  for (const auto& s : fsd->subjects) {
+    psim.Insert(s.subject, SubjectBlocks{s.total, s.first_block, s.last_block});
+  }
+  blks.clear();
+  bim.clear();
+  lmb = nullptr;
+  for (const auto& b : fsd->blocks) {
+    auto mb = std::make_unique<MsgBlock>(&env, b.index);
+    mb->first = {b.first_seq, b.first_ts};
+    mb->last = {b.last_seq, b.last_ts};
+    mb->msgs = b.msgs;
+    mb->bytes = b.bytes;
+    mb->ttls = b.ttls;
+    mb->schedules = b.schedules;
+    if (b.num_deleted > 0) mb->dmap = b.deleted;
+    mb->closed = true;
+    AddMsgBlock(std::move(mb));
+  }
+  state.msgs = fsd->msgs;
+  state.bytes = fsd->bytes;
+  state.first = {fsd->first_seq, fsd->first_ts};
+  state.last = {fsd->last_seq, fsd->last_ts};
+
+  const auto prior = [](std::string why) { return MakeError(ErrorCode::kIo, std::move(why)); };
+  if (!lmb || lmb->index() != fsd->last_block_index) {
+    return MakeError(ErrorCode::kCorruptStreamState,
+                     rel + ": its last block does not exist or the index does not match");
+  }
+  std::error_code ec;
+  if (!std::filesystem::exists(lmb->path(), ec)) {
+    auto r = lmb->RebuildState();
+    if (r) AddLostData(r->lost);
+    return prior(rel + ": prior state, could not locate msg block " +
+                 std::to_string(lmb->index()));
+  }
+  auto lchk = lmb->LastChecksum();
+  if (!lchk || *lchk != fsd->last_checksum) {
+    return prior(rel + ": outdated, the last block has more entries than it records");
+  }
+  for (uint32_t index : BlockIndices(env.msgs_dir)) {
+    if (index > fsd->last_block_index) {
+      return prior(rel + ": outdated, found blocks past the ones it records");
+    }
+    if (auto it = bim.find(index); it != bim.end()) it->second->closed = false;
+  }
+  bool rebuild = false;
+  for (const auto& mb : blks) {
+    if (!mb->closed) continue;
+    rebuild = true;
+    if (auto r = mb->RebuildState(); r) AddLostData(r->lost);
+    Note(mb->FileName(), "listed in index.db but missing");
+  }
+  if (rebuild) return prior(rel + ": prior state, listed blocks are missing");
+
+  const auto tracked = filestore::TrackingStateFromBlocks(fsd->blocks);
+  if (!filestore::TrackingStatesEqual(*fsd, tracked)) {
+    return MakeError(ErrorCode::kCorruptStreamState,
+                     rel + ": internal inconsistency between totals and blocks");
+  }
+  return {};
+}
+
+// go: server/filestore.go:(*fileStore).recoverMsgBlock
+Result<MsgBlock*> FileStore::Impl::RecoverMsgBlock(uint32_t index) {
+  auto owned = std::make_unique<MsgBlock>(&env, index);
+  MsgBlock* mb = owned.get();
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(mb->path(), ec);
+  if (ec) {
+    return MakeError(ErrorCode::kIo, mb->FileName() + ": cannot open: " + ec.message());
+  }
+  mb->rbytes = size;
+
+  if (prf) {
+    auto keys = mb->LoadEncryption();
+    if (!keys) {
+      if (keys.error().code() == ErrorCode::kCrypto) {
+        // The server deletes a block whose key it cannot recover.
+        Note(mb->FileName(), keys.error().message() +
+                                 "; the server drops this block and its messages");
+        return static_cast<MsgBlock*>(nullptr);
+      }
+      if (keys.error().code() != ErrorCode::kNotFound) return std::unexpected(keys.error());
+      // No key file: the server takes the block for plaintext (a store being
+      // converted to encryption) and fails to open if it is not.
+      mb->TreatAsPlaintext();
+      auto check = mb->LoadPlaintext();
+      if (check) {
+        auto scan = MsgBlock(&env, index).RebuildStateFromBuf(*check);
+        if (scan.bad) {
+          return MakeError(ErrorCode::kCrypto,
+                           std::string(kMsgDir) + "/" + std::to_string(index) +
+                               ".key: missing key file for an encrypted block");
+        }
+      }
+      Note(mb->FileName(), "no key file; read as plaintext, as the server would convert it");
+    }
+  }
+
+  std::array<uint8_t, 8> lchk{};
+  if (mb->rbytes >= kChecksumSize) {
+    auto c = mb->LastChecksum();
+    if (!c) return MakeError(ErrorCode::kIo, mb->FileName() + ": cannot read");
+    lchk = *c;
+  }
+
+  // A legacy .idx is the block's state only while its fingerprint still
+  // matches the block (servers before 2.10 wrote them).
+  const auto ifn = env.msgs_dir / (std::to_string(index) + ".idx");
+  if (auto ibuf = ReadIfExists(ifn)) {
+    const crypto::Aead* baek = nullptr;
+    std::span<const uint8_t> nonce;
+    if (mb->HasKeys()) {
+      baek = mb->BlockAek();
+      nonce = mb->BlockNonce();
+    }
+    // What the server read before a failure stays in the block's state and
+    // steers the rebuild below, so the partial result is applied either way.
+    filestore::LegacyIndex li;
+    auto read = filestore::ReadLegacyIndexInto(*ibuf, baek, nonce, li);
+    mb->msgs = li.msgs;
+    mb->bytes = li.bytes;
+    mb->first = {li.first_seq, li.first_ts};
+    mb->last = {li.last_seq, li.last_ts};
+    mb->lchk = li.last_checksum;
+    for (uint64_t d : li.deleted) mb->dmap.Insert(d);
+    const std::string idx_name = std::string(kMsgDir) + "/" + std::to_string(index) + ".idx";
+    if (read) {
+      if ((mb->rbytes == 0 && mb->msgs == 0) || lchk == li.last_checksum) {
+        AddMsgBlock(std::move(owned));
+        if (mb->msgs > 0) {
+          if (auto r = PopulateGlobalPerSubjectInfo(mb); !r) return std::unexpected(r.error());
+        }
+        return mb;
+      }
+      Note(idx_name, "stale (block changed after it was written); block rebuilt from its records");
+    } else {
+      Note(idx_name, "unusable (" + read.error().message() + "); block rebuilt from its records");
+    }
+  }
+
+  auto r = mb->RebuildState();
+  if (!r) return std::unexpected(r.error());
+  if (r->bad) Note(mb->FileName(), r->bad->message() + "; the rest of the block is lost");
+  AddLostData(r->lost);
+  tombs.insert(tombs.end(), r->tombstones.begin(), r->tombstones.end());
+  AddMsgBlock(std::move(owned));
+  if (mb->msgs > 0) {
+    if (auto p = PopulateGlobalPerSubjectInfo(mb); !p) return std::unexpected(p.error());
+  }
+  return mb;
+}
+
+// go: server/filestore.go:(*fileStore).recoverMsgs
+Result<void> FileStore::Impl::RecoverMsgs() {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(env.msgs_dir, ec)) {
+    return MakeError(ErrorCode::kIo, "msgs: storage directory not readable");
+  }
+  for (uint32_t index : BlockIndices(env.msgs_dir)) {
+    if (std::find(purged_blocks_.begin(), purged_blocks_.end(), index) != purged_blocks_.end()) {
+      continue;
+    }
+    auto rec = RecoverMsgBlock(index);
+    if (!rec) return std::unexpected(rec.error());
+    MsgBlock* mb = *rec;
+    if (!mb) continue;
+    if (mb->first.seq == 0) {
+      // A block truncated to nothing: the server removes it.
+      Note(mb->FileName(), "holds no records; the server removes it");
+      RemoveMsgBlockFromList(mb);
+      continue;
+    }
+    if (state.msgs == 0) {
+      state.first = {};
+      state.last = {};
+    }
+    if (state.first.seq == 0 || (mb->first.seq < state.first.seq && mb->first.ts != 0)) {
+      state.first = mb->first;
+    }
+    if (mb->last.seq >= state.last.seq) state.last = mb->last;
+    state.msgs += mb->msgs;
+    state.bytes += mb->bytes;
+    if (mb->msgs == 0) {
+      mb->first = {state.last.seq + 1, 0};
+      mb->last = state.last;
+    }
+  }
+  if (!blks.empty()) {
+    lmb = blks.back().get();
+  } else {
+    // The server starts a new write block here; only the sequence matters.
+    AddMsgBlock(MsgBlock::Placeholder(&env, 1, state.last));
+  }
+  if (ld) {
+    std::vector<MsgBlock*> empty;
+    for (const auto& mb : blks) {
+      if (mb->msgs == 0 && mb->rbytes == 0 && mb.get() != lmb) empty.push_back(mb.get());
+    }
+    for (MsgBlock* mb : empty) RemoveMsgBlockFromList(mb);
+  }
+  return {};
+}
+
+// go: server/filestore.go:newFileStoreWithCreated
+Result<void> FileStore::Impl::Recover() {
+  std::lock_guard lock(mu);
+  recovering = true;
+  if (auto r = CheckPartialPurge(); !r) return r;
+
+  auto full = RecoverFullState();
+  if (!full) {
+    if (full.error().code() != ErrorCode::kNotFound) {
+      Note(std::string(kMsgDir) + "/" + std::string(kStreamStateFile),
+           full.error().message() + "; state rebuilt from the blocks");
+    }
+    const Totals prior = state;
+    state = {};
+    psim.Empty();
+    blks.clear();
+    bim.clear();
+    cached_.clear();
+    lmb = nullptr;
+    tombs.clear();
+    if (auto r = RecoverMsgs(); !r) return r;
+    // The index remembered a later last sequence than the blocks show: the
+    // server keeps it (writing a tombstone for it).
+    if (prior.last.seq > state.last.seq) {
+      state.last = prior.last;
+      lmb->last = prior.last;
+      if (lmb->msgs == 0) lmb->first = {prior.last.seq + 1, 0};
+      if (state.msgs == 0) state.first = {state.last.seq + 1, 0};
+    }
+  }
+
+  // Tombstones found while rebuilding remove what they name.
+  for (uint64_t seq : tombs) {
+    auto r = RemoveMsgInMemory(seq);
+    if (!r && r.error().code() != ErrorCode::kStoreEOF &&
+        r.error().code() != ErrorCode::kStoreMsgNotFound) {
+      return std::unexpected(r.error());
+    }
+    RemoveFromLostData(seq);
+  }
+  tombs.clear();
+  recovering = false;
+  if (rebuild_pending) {
+    RebuildStateLocked(pending_lost);
+    rebuild_pending = false;
+    pending_lost.reset();
+  }
+  return {};
+}
+
+// go: server/filestore.go:(*fileStore).removeMsg
+Result<bool> FileStore::Impl::RemoveMsgInMemory(uint64_t seq) {
+  if (seq == 0) return MakeError(ErrorCode::kStoreMsgNotFound, "no message found");
+  MsgBlock* mb = SelectMsgBlock(seq);
+  if (!mb) {
+    if (seq <= state.last.seq) return MakeError(ErrorCode::kStoreMsgNotFound, "no message found");
+    return MakeError(ErrorCode::kStoreEOF, "stream EOF");
+  }
+  if (mb->closed || seq < mb->first.seq || mb->dmap.Exists(seq)) return false;
+
+  const bool fifo = seq == mb->first.seq;
+  const bool is_empty = mb->msgs == 1;
+  std::optional<RebuildResult> rebuilt;
+  auto loaded = mb->LoadCache(&rebuilt);
+  AfterBlockRebuild(mb, rebuilt);
+  if (!loaded) return std::unexpected(loaded.error());
+  TouchCache(mb);
+  StoreMsg sm;
+  auto found = mb->CacheLookup(seq, &sm);
+  if (!found) {
+    if (found.error().code() == ErrorCode::kStoreMsgNotFound) return false;
+    return std::unexpected(found.error());
+  }
+  const uint64_t msz = FileStoreMsgSize(sm.subject, sm.hdr_len, sm.buf.size() - sm.hdr_len);
+  state.msgs = state.msgs > 0 ? state.msgs - 1 : 0;
+  state.bytes = msz < state.bytes ? state.bytes - msz : 0;
+  mb->msgs = mb->msgs > 0 ? mb->msgs - 1 : 0;
+  mb->bytes = msz < mb->bytes ? mb->bytes - msz : 0;
+
+  if (auto fss = mb->EnsurePerSubjectInfo(nullptr); !fss) return std::unexpected(fss.error());
+  mb->RemoveSeqPerSubject(sm.subject, seq);
+  RemovePerSubject(sm.subject);
+
+  if (fifo) {
+    mb->SelectNextFirst();
+    if (!is_empty && seq == state.first.seq) state.first = mb->first;
+  } else if (!is_empty) {
+    mb->dmap.Insert(seq);
+  }
+  if (is_empty) {
+    // go: server/filestore.go:(*fileStore).removeMsgBlock, in memory: the
+    // write block stays (the server re-creates it holding a tombstone).
+    const bool first_needs_update = seq == state.first.seq;
+    if (mb == lmb) {
+      const filestore::MsgId last = mb->last;
+      const uint32_t index = mb->index();
+      RemoveMsgBlockFromList(mb);
+      AddMsgBlock(MsgBlock::Placeholder(&env, index + 1, last));
+    } else {
+      RemoveMsgBlockFromList(mb);
+    }
+    if (first_needs_update) SelectNextFirst();
+  }
+  return true;
+}
+
+// go: server/filestore.go:(*fileStore).selectNextFirst
+void FileStore::Impl::SelectNextFirst() {
+  if (!blks.empty()) {
+    while (blks.size() > 1 && blks.front()->msgs == 0) RemoveMsgBlockFromList(blks.front().get());
+    state.first = blks.front()->first;
+  } else {
+    state.first = {state.last.seq + 1, 0};
+  }
+}
+
+// go: server/filestore.go:(*fileStore).removePerSubject
+void FileStore::Impl::RemovePerSubject(std::string_view subject) {
+  if (subject.empty()) return;
+  if (auto [psi, found] = psim.Find(subject); found && psi) {
+    if (--psi->total == 0) psim.Delete(subject);
+  }
+}
+
+}  // namespace natscpp::store

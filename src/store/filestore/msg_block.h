@@ -1,0 +1,166 @@
+// One message block msgs/<N>.blk as the store holds it in memory: its
+// sequence range, counts, delete map and fingerprint (FORMAT.md §3.1), and
+// on demand a cache of the record plaintext with a slot per sequence and the
+// per-subject state of the block.
+//
+// This is the read side of Go's msgBlock. Where Go repairs a block on disk
+// (truncating a torn tail) this one only remembers how much of the block is
+// valid, so the same reads follow without touching the file.
+#ifndef NATSCPP_STORE_FILESTORE_MSG_BLOCK_H_
+#define NATSCPP_STORE_FILESTORE_MSG_BLOCK_H_
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "avl/seqset.h"
+#include "crypto/cipher.h"
+#include "crypto/highwayhash.h"
+#include "crypto/key_file.h"
+#include "natscpp/store/error.h"
+#include "natscpp/store/store_types.h"
+#include "stree/stree.h"
+
+namespace natscpp::store::filestore {
+
+struct MsgId {
+  uint64_t seq = 0;
+  int64_t ts = 0;
+};
+
+// What a block needs from its store to find and open its files.
+struct BlockEnv {
+  std::filesystem::path msgs_dir;
+  std::string stream;             // the configured stream name (hash keys)
+  crypto::KeyGenFn prf;           // empty when the store is not encrypted
+  crypto::StoreCipher cipher = crypto::StoreCipher::kNoCipher;
+};
+
+// The result of rebuilding a block's state from its records.
+struct RebuildResult {
+  std::optional<LostStreamData> lost;
+  std::vector<uint64_t> tombstones;
+  std::optional<Error> bad;  // the bad record that ended the scan, if any
+};
+
+class MsgBlock {
+ public:
+  // Slot flags in the cache index (Go: cbit, dbit).
+  static constexpr uint32_t kCheckedBit = 1u << 31;
+  static constexpr uint32_t kDeletedBit = 1u << 30;
+
+  MsgBlock(const BlockEnv* env, uint32_t index);
+  MsgBlock(const MsgBlock&) = delete;
+  MsgBlock& operator=(const MsgBlock&) = delete;
+
+  // A block that exists only in memory, standing in for the write block
+  // Go would create (an empty store, or every block dropped).
+  static std::unique_ptr<MsgBlock> Placeholder(const BlockEnv* env, uint32_t index,
+                                               MsgId last);
+
+  uint32_t index() const { return index_; }
+  const std::filesystem::path& path() const { return mfn_; }
+  std::string FileName() const;  // "msgs/<N>.blk", for messages
+
+  // ---- state (public fields, as the store manipulates them directly) ----
+  MsgId first;
+  MsgId last;
+  uint64_t msgs = 0;
+  uint64_t bytes = 0;
+  uint64_t rbytes = 0;
+  avl::SequenceSet dmap;
+  std::array<uint8_t, 8> lchk{};
+  uint64_t ttls = 0;
+  uint64_t schedules = 0;
+  bool closed = false;  // listed by index.db but not yet seen on disk
+  bool placeholder = false;
+
+  // Keys for an encrypted block: loaded from msgs/<N>.key. kCrypto when the
+  // key file is short or no key opens it (Go: errBadKeySize,
+  // errKeyInvalid); kNotFound when it is missing.
+  Result<void> LoadEncryption();
+  bool HasKeys() const { return keys_.has_value(); }
+  const crypto::Aead* BlockAek() const { return keys_ ? keys_->aek.get() : nullptr; }
+  std::span<const uint8_t> BlockNonce() const {
+    return keys_ ? std::span<const uint8_t>(keys_->nonce) : std::span<const uint8_t>();
+  }
+  // Marks a block of an encrypted store that has no key file as plaintext.
+  void TreatAsPlaintext() { plaintext_override_ = true; }
+
+  // The stored bytes, decrypted but not decompressed (for the fingerprint).
+  Result<std::vector<uint8_t>> LoadDecrypted();
+  // The record plaintext: decrypted and decompressed, cut to the part a
+  // rebuild found valid.
+  Result<std::vector<uint8_t>> LoadPlaintext();
+  // The last 8 bytes of the decrypted block, or zeros when shorter; nullopt
+  // when the block cannot be read.
+  std::optional<std::array<uint8_t, 8>> LastChecksum();
+
+  // Rebuilds first/last/msgs/bytes/dmap from the records (keeping what an
+  // index already placed in first.seq and dmap, as Go does).
+  Result<RebuildResult> RebuildState();
+  RebuildResult RebuildStateFromBuf(std::span<const uint8_t> buf);
+
+  // ---- cache ----
+  bool CacheLoaded() const { return cache_ != nullptr; }
+  // Loads and indexes the records; on an index that disagrees with the
+  // block's state, rebuilds the state and reports it via *rebuilt so the
+  // store can recompute its totals.
+  Result<void> LoadCache(std::optional<RebuildResult>* rebuilt);
+  void DropCache() { cache_.reset(); }
+  // The message at seq. kStoreMsgNotFound outside the block; kDeleted
+  // (kStoreMsgNotFound with "deleted message") for a deleted sequence.
+  Result<StoreMsg*> Fetch(uint64_t seq, StoreMsg* sm, std::optional<RebuildResult>* rebuilt);
+  // Same, with the cache already loaded.
+  Result<StoreMsg*> CacheLookup(uint64_t seq, StoreMsg* sm);
+
+  // ---- per-subject state ----
+  using SubjectStates = stree::SubjectTree<SimpleState>;
+  // Builds the block's per-subject state if it is not there.
+  Result<SubjectStates*> EnsurePerSubjectInfo(std::optional<RebuildResult>* rebuilt);
+  SubjectStates* fss() { return fss_.get(); }
+  // Recomputes first/last of one subject from the cache.
+  Result<void> RecalculateForSubject(std::string_view subject, SimpleState* ss);
+  // Forgets seq of subject in the per-subject state.
+  void RemoveSeqPerSubject(std::string_view subject, uint64_t seq);
+  // Moves first past deleted sequences after the first was removed.
+  void SelectNextFirst();
+
+  // The first message at or after start matching filter; kStoreMsgNotFound
+  // when none in this block.
+  Result<StoreMsg*> FirstMatching(std::string_view filter, bool wildcard, uint64_t start,
+                                  StoreMsg* sm, const std::vector<std::string>& stream_subjects,
+                                  std::optional<RebuildResult>* rebuilt);
+  // Count, first and last sequence of messages matching filter from sseq.
+  Result<SimpleState> FilteredPending(std::string_view filter, bool wildcard, uint64_t sseq,
+                                      std::optional<RebuildResult>* rebuilt);
+
+ private:
+  struct Cache {
+    std::vector<uint8_t> buf;
+    std::vector<uint32_t> idx;  // slot per sequence from fseq
+    uint64_t fseq = 0;
+  };
+
+  Result<void> IndexCacheBuf(std::vector<uint8_t> buf);
+
+  const BlockEnv* env_;
+  uint32_t index_;
+  std::filesystem::path mfn_;
+  crypto::HashKey hkey_;
+  std::optional<crypto::BlockKeys> keys_;
+  crypto::StoreCipher key_cipher_ = crypto::StoreCipher::kNoCipher;  // the one that opened the key file
+  bool plaintext_override_ = false;
+  std::optional<uint64_t> valid_len_;  // a torn tail starts here
+  std::unique_ptr<Cache> cache_;
+  std::unique_ptr<SubjectStates> fss_;
+};
+
+}  // namespace natscpp::store::filestore
+
+#endif  // NATSCPP_STORE_FILESTORE_MSG_BLOCK_H_
