@@ -121,7 +121,7 @@ void AddItemCommands(CLI::App& app, const Globals& g, std::string_view kind) {
   // One value per flag (repeat the flag for more), so IDs may follow it.
   update->add_option("--evidence-file", evidence_files[k], "a file backing the evidence (a JUnit XML result for tests)")
       ->check(CLI::ExistingFile)
-      ->expected(1)
+      ->take_all()
       ->allow_extra_args(false);
   update->add_option("--reason", u.reason, "why, when deferring");
   update->add_option("IDS", u.ids, "Go IDs")->required();
@@ -141,7 +141,7 @@ void AddItemCommands(CLI::App& app, const Globals& g, std::string_view kind) {
     map->add_option("--cpp-file", map_b[k], "repository-relative file")->required();
     static std::vector<std::string> feature_gtests;
     auto* gt = map->add_option("--gtest", feature_gtests, "a GoogleTest (Suite.Name or Suite) of the C++ side that exercises it (repeat)")
-                   ->expected(1)
+                   ->take_all()
       ->allow_extra_args(false);
     map->callback([&g, k, gt] {
       pt::Tracker t = OpenTracker(g);
@@ -151,7 +151,7 @@ void AddItemCommands(CLI::App& app, const Globals& g, std::string_view kind) {
   } else {
     map->add_option("--gtest", map_a[k], "Suite.Name (or a prefix, for a parameterized port)")->required();
     auto* cov = map->add_option("--covers", covers, "a feature ID the test exercises (repeat; replaces the proposal)")
-                    ->expected(1)
+                    ->take_all()
       ->allow_extra_args(false);
     map->callback([&g, k, cov] {
       pt::Tracker t = OpenTracker(g);

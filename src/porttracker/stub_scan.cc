@@ -218,7 +218,15 @@ void Analyze(const Blanked& b, std::string_view src, size_t open, size_t close,
     for (auto it = std::sregex_iterator(body.begin(), body.end(), kSkip); it != std::sregex_iterator(); ++it) {
       const size_t at = static_cast<size_t>(it->position(0));
       const size_t stmt = body.find_last_of(";{}", at == 0 ? 0 : at - 1);
-      const std::string head = body.substr(stmt == std::string::npos ? 0 : stmt + 1, at - (stmt == std::string::npos ? 0 : stmt + 1));
+      const size_t from = stmt == std::string::npos ? 0 : stmt + 1;
+      std::string head = body.substr(from, at - from);
+      // `if (cond) { GTEST_SKIP() ...; }`: the condition is before the brace.
+      if (stmt != std::string::npos && body[stmt] == '{' &&
+          head.find_first_not_of(" \t\r\n") == std::string::npos) {
+        const size_t prev = stmt == 0 ? std::string::npos : body.find_last_of(";{}", stmt - 1);
+        const size_t pfrom = prev == std::string::npos ? 0 : prev + 1;
+        head = body.substr(pfrom, stmt - pfrom);
+      }
       if (!std::regex_search(head, std::regex(R"(\bif\s*\()"))) d.skipped = true;
     }
     return;

@@ -156,7 +156,7 @@ Result<StoreMsg*> FileStore::Impl::LoadLastMsg(std::string_view subject, StoreMs
     lock.unlock();
     return LoadMsg(last, sm);
   }
-  // go: server/filestore.go:(*fileStore).loadLastLocked
+  // The rest follows loadLastLocked.
   if (blks.empty()) return std::unexpected(MsgNotFound());
   const bool wc = subject::SubjectHasWildcard(subject);
   uint32_t start = 0;

@@ -485,7 +485,7 @@ Result<bool> FileStore::Impl::RemoveMsgInMemory(uint64_t seq) {
     mb->dmap.Insert(seq);
   }
   if (is_empty) {
-    // go: server/filestore.go:(*fileStore).removeMsgBlock, in memory: the
+    // As removeMsgBlock does, in memory only: the
     // write block stays (the server re-creates it holding a tombstone).
     const bool first_needs_update = seq == state.first.seq;
     if (mb == lmb) {

@@ -141,6 +141,13 @@ TEST(StubScan, LocalHelpersConditionalSkipsAndInitializers) {
                                "  EXPECT_TRUE(true);\n"
                                "}\n"
                                "TEST(X, Parked) { GTEST_SKIP(); EXPECT_TRUE(true); }\n"
+                               "TEST(X, BracedEnvSkip) {\n"
+                               "  if (sets.empty()) {\n"
+                               "    GTEST_SKIP() << \"no sets\";\n"
+                               "  }\n"
+                               "  EXPECT_TRUE(true);\n"
+                               "}\n"
+                               "TEST(X, BlockParked) { { GTEST_SKIP(); } EXPECT_TRUE(true); }\n"
                                "TEST(X, Prose) {\n"
                                "  // Go adds the same leaf again; here it does not.\n"
                                "  EXPECT_TRUE(true);\n"
@@ -152,6 +159,8 @@ TEST(StubScan, LocalHelpersConditionalSkipsAndInitializers) {
   EXPECT_TRUE(Find(s, "X.ViaLambda")->flags.empty());
   EXPECT_FALSE(Find(s, "X.EnvSkip")->skipped);
   EXPECT_TRUE(Find(s, "X.Parked")->skipped);
+  EXPECT_FALSE(Find(s, "X.BracedEnvSkip")->skipped);
+  EXPECT_TRUE(Find(s, "X.BlockParked")->skipped);
   EXPECT_TRUE(Find(s, "X.Prose")->flags.empty());
   EXPECT_TRUE(Find(s, "Thing::Thing")->flags.empty());
 }

@@ -550,6 +550,16 @@ TEST_F(CliTest, EvidenceFileFlagTakesOneValueSoIdsMayFollow) {
   EXPECT_EQ(Open().Find(kTestPut)->status, "verified");
 }
 
+TEST_F(CliTest, FeatureMapTakesRepeatedGtestFlags) {
+  const CommandResult r = Cli({"feature", "map", kPut, "--cpp-symbol", "Store::Put", "--cpp-file", "src/store.cc",
+                               "--gtest", "StoreA", "--gtest", "StoreB.Put"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const CommandResult show = Cli({"feature", "show", kPut, "--json"});
+  ASSERT_EQ(show.exit_code, 0) << show.output;
+  const auto obj = nlohmann::json::parse(show.output);
+  EXPECT_EQ(obj["gtests"], nlohmann::json::array({"StoreA", "StoreB.Put"}));
+}
+
 TEST_F(CliTest, StubScanExitsOneOnMappedFindings) {
   CommandResult r = Cli({"stub-scan", "--json"});
   EXPECT_EQ(r.exit_code, 1) << r.output;

@@ -82,6 +82,13 @@ TEST_F(FileStoreRead, LoadMsgAnswersLikeTheServer) {
     const auto& st = g.expect().at("state");
     const uint64_t first = st.at("first_seq").get<uint64_t>();
     const uint64_t last = st.at("last_seq").get<uint64_t>();
+    StreamState fast;
+    (*fs)->FastState(&fast);
+    EXPECT_EQ(fast.msgs, st.at("messages").get<uint64_t>());
+    EXPECT_EQ(fast.first_seq, first);
+    EXPECT_EQ(fast.last_seq, last);
+    EXPECT_EQ(fast.num_deleted, st.value("num_deleted", 0));
+    EXPECT_TRUE(fast.deleted.empty());
     StoreMsg sm;
     for (uint64_t seq = first; seq <= last; ++seq) {
       auto r = (*fs)->LoadMsg(seq, &sm);
