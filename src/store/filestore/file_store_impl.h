@@ -41,6 +41,8 @@ class FileStore::Impl {
   Result<LoadedMsg> LoadNextMsg(std::string_view filter, bool wildcard, uint64_t start,
                                 StoreMsg* sm);
   Result<StoreMsg*> LoadLastMsg(std::string_view subject, StoreMsg* sm);
+  Result<StoreMsg*> LoadLastMsgLocked(std::string_view subject, StoreMsg* sm);
+  Result<SimpleState> NumFilteredPending(std::string_view filter, bool with_last);
   std::map<std::string, uint64_t> SubjectsTotals(std::string_view filter);
   Result<SimpleState> FilteredState(uint64_t seq, std::string_view subject);
 

@@ -20,6 +20,10 @@ Error MsgNotFound() { return Error(ErrorCode::kStoreMsgNotFound, "no message fou
 // back one block, small enough that a large store is not held in memory.
 constexpr size_t kMaxCachedBlocks = 4;
 
+// State() lists deleted sequences up to this many (128 MiB of them); past
+// it only the count is given.
+constexpr uint64_t kMaxDeletedDetails = uint64_t{1} << 24;
+
 }  // namespace
 
 void FileStore::Impl::TouchCache(MsgBlock* mb) {
@@ -54,8 +58,14 @@ StreamState FileStore::Impl::State() {
   st.last_time = state.last.ts;
   st.consumers = num_consumers;
   st.num_subjects = static_cast<int>(psim.Size());
-  if (state.last.seq + 1 >= state.first.seq &&
-      state.last.seq + 1 - state.first.seq > state.msgs) {
+  const uint64_t span = state.last.seq + 1 >= state.first.seq ? state.last.seq + 1 - state.first.seq : 0;
+  if (span > state.msgs && span - state.msgs > kMaxDeletedDetails) {
+    // Too many to list: the count alone (FastState's arithmetic).
+    st.num_deleted = static_cast<int64_t>(span - state.msgs);
+    st.lost = ld;
+    return st;
+  }
+  if (span > state.msgs) {
     uint64_t cur = state.first.seq;
     for (const auto& mb : blks) {
       for (uint64_t seq = cur; seq < mb->first.seq; ++seq) st.deleted.push_back(seq);
@@ -69,7 +79,7 @@ StreamState FileStore::Impl::State() {
   st.lost = ld;
   if (!st.deleted.empty()) {
     std::sort(st.deleted.begin(), st.deleted.end());
-    st.num_deleted = static_cast<int>(st.deleted.size());
+    st.num_deleted = static_cast<int64_t>(st.deleted.size());
   }
   return st;
 }
@@ -87,7 +97,7 @@ void FileStore::Impl::FastState(StreamState* st) {
   st->num_deleted = 0;
   if (st->last_seq > st->first_seq) {
     const uint64_t span = st->last_seq - st->first_seq + 1;
-    st->num_deleted = span > st->msgs ? static_cast<int>(span - st->msgs) : 0;
+    st->num_deleted = span > st->msgs ? static_cast<int64_t>(span - st->msgs) : 0;
   }
   st->consumers = num_consumers;
   st->num_subjects = static_cast<int>(psim.Size());
@@ -116,23 +126,11 @@ Result<LoadedMsg> FileStore::Impl::LoadNextMsg(std::string_view filter, bool wil
   if (state.msgs == 0 || start > state.last.seq) return std::unexpected(StoreEof());
   start = std::max(start, state.first.seq);
   if (start <= state.first.seq) {
-    // Skip to the first block that can hold a match.
-    const bool all = filter.empty() || filter == ">";
-    if (!all) {
-      uint32_t fblk = 0;
-      bool any = false;
-      auto note = [&](std::string_view, SubjectBlocks* psi) {
-        if (!any || psi->fblk < fblk) fblk = psi->fblk;
-        any = true;
-      };
-      if (wildcard) {
-        psim.Match(filter, note);
-      } else if (auto [psi, found] = psim.Find(filter); found && psi) {
-        note(filter, psi);
-      }
-      if (!any) return std::unexpected(StoreEof());
-      if (auto it = bim.find(fblk); it != bim.end()) start = std::max(start, it->second->first.seq);
-    }
+    // First call: the subject index says where the first match can be.
+    auto ss = NumFilteredPending(filter, /*with_last=*/false);
+    if (!ss) return std::unexpected(ss.error());
+    if (ss->msgs == 0) return std::unexpected(StoreEof());
+    start = std::max(start, ss->first);
   }
   size_t bi = 0;
   if (!SelectMsgBlock(start, &bi)) return std::unexpected(StoreEof());
@@ -150,6 +148,15 @@ Result<LoadedMsg> FileStore::Impl::LoadNextMsg(std::string_view filter, bool wil
 
 // go: server/filestore.go:(*fileStore).LoadLastMsg
 Result<StoreMsg*> FileStore::Impl::LoadLastMsg(std::string_view subject, StoreMsg* sm) {
+  // Whatever goes wrong, the answer is "no such message" (Go does the same).
+  auto r = LoadLastMsgLocked(subject, sm);
+  if (!r && r.error().code() != ErrorCode::kStoreClosed) {
+    return std::unexpected(Error(ErrorCode::kStoreMsgNotFound, r.error().message()));
+  }
+  return r;
+}
+
+Result<StoreMsg*> FileStore::Impl::LoadLastMsgLocked(std::string_view subject, StoreMsg* sm) {
   std::unique_lock lock(mu);
   if (subject.empty() || subject == ">") {
     const uint64_t last = state.last.seq;
@@ -206,24 +213,88 @@ std::map<std::string, uint64_t> FileStore::Impl::SubjectsTotals(std::string_view
   return out;
 }
 
+// go: server/filestore.go:(*fileStore).numFilteredPendingWithLast
+Result<SimpleState> FileStore::Impl::NumFilteredPending(std::string_view filter, bool with_last) {
+  SimpleState ss;
+  if (filter.empty() || filter == ">") {
+    return SimpleState{.msgs = state.msgs, .first = state.first.seq, .last = state.last.seq};
+  }
+  const bool wc = subject::SubjectHasWildcard(filter);
+  uint32_t start = UINT32_MAX;
+  uint32_t stop = 0;
+  auto note = [&](std::string_view, SubjectBlocks* psi) {
+    ss.msgs += psi->total;
+    start = std::min(start, psi->fblk);
+    stop = std::max(stop, psi->lblk);
+  };
+  if (wc) {
+    psim.Match(filter, note);
+  } else if (auto [psi, found] = psim.Find(filter); found && psi) {
+    note(filter, psi);
+  }
+  if (stop == 0) return ss;
+  auto first_in = [&](uint32_t index) -> Result<uint64_t> {
+    auto it = bim.find(index);
+    if (it == bim.end()) return uint64_t{0};
+    std::optional<RebuildResult> rebuilt;
+    auto fp = it->second->FilteredPending(filter, wc, 0, &rebuilt);
+    AfterBlockRebuild(it->second, rebuilt);
+    if (!fp) return std::unexpected(fp.error());
+    return fp->first;
+  };
+  auto f = first_in(start);
+  if (!f) return std::unexpected(f.error());
+  ss.first = *f;
+  if (ss.first == 0) {
+    // The subject index's first block is kept lazily; walk on and move it.
+    uint32_t i = start + 1;
+    for (; i <= stop; ++i) {
+      auto fi = first_in(i);
+      if (!fi) return std::unexpected(fi.error());
+      if (*fi > 0) {
+        ss.first = *fi;
+        break;
+      }
+    }
+    auto bump = [&](std::string_view, SubjectBlocks* psi) { psi->fblk = std::max(psi->fblk, i); };
+    if (wc) {
+      psim.Match(filter, bump);
+    } else if (auto [psi, found] = psim.Find(filter); found && psi) {
+      bump(filter, psi);
+    }
+  }
+  if (with_last) {
+    if (auto it = bim.find(stop); it != bim.end()) {
+      std::optional<RebuildResult> rebuilt;
+      auto fp = it->second->FilteredPending(filter, wc, 0, &rebuilt);
+      AfterBlockRebuild(it->second, rebuilt);
+      if (!fp) return std::unexpected(fp.error());
+      ss.last = fp->last;
+    }
+  }
+  return ss;
+}
+
 // go: server/filestore.go:(*fileStore).FilteredState
 Result<SimpleState> FileStore::Impl::FilteredState(uint64_t sseq, std::string_view subject) {
   std::lock_guard lock(mu);
+  sseq = std::max(sseq, state.first.seq);
+  if (sseq > state.last.seq) {
+    return SimpleState{.msgs = 0, .first = state.first.seq, .last = state.last.seq};
+  }
+  if (sseq == state.first.seq) return NumFilteredPending(subject, /*with_last=*/true);
   SimpleState out;
-  if (sseq < state.first.seq) sseq = state.first.seq;
-  if (sseq > state.last.seq || state.msgs == 0) return out;
-  const bool wc = subject.empty() || subject::SubjectHasWildcard(subject);
-  for (const auto& mbp : blks) {
-    MsgBlock* mb = mbp.get();
-    if (mb->last.seq < sseq || mb->msgs == 0) continue;
+  const bool wc = subject::SubjectHasWildcard(subject);
+  for (size_t i = 0; i < blks.size(); ++i) {
+    MsgBlock* mb = blks[i].get();
+    if (sseq > mb->last.seq) continue;
     std::optional<RebuildResult> rebuilt;
     auto fp = mb->FilteredPending(subject, wc, sseq, &rebuilt);
     AfterBlockRebuild(mb, rebuilt);
     if (mb->CacheLoaded()) TouchCache(mb);
     if (!fp) return std::unexpected(fp.error());
-    if (fp->msgs == 0) continue;
     out.msgs += fp->msgs;
-    if (out.first == 0 || fp->first < out.first) out.first = fp->first;
+    if (out.first == 0 || (fp->first > 0 && fp->first < out.first)) out.first = fp->first;
     out.last = std::max(out.last, fp->last);
   }
   return out;

@@ -124,10 +124,19 @@ void FileStore::Impl::AfterBlockRebuild(MsgBlock* mb, std::optional<RebuildResul
     // store; doing it now would count this block twice.
     rebuild_pending = true;
     if (r->lost) {
-      if (!pending_lost) pending_lost.emplace();
-      pending_lost->msgs.insert(pending_lost->msgs.end(), r->lost->msgs.begin(),
-                                r->lost->msgs.end());
-      pending_lost->bytes += r->lost->bytes;
+      if (!pending_lost) {
+        pending_lost = r->lost;
+      } else {
+        bool added = false;
+        for (uint64_t seq : r->lost->msgs) {
+          if (std::find(pending_lost->msgs.begin(), pending_lost->msgs.end(), seq) ==
+              pending_lost->msgs.end()) {
+            pending_lost->msgs.push_back(seq);
+            added = true;
+          }
+        }
+        if (added) pending_lost->bytes += r->lost->bytes;
+      }
     }
   } else {
     RebuildStateLocked(r->lost);
@@ -231,6 +240,9 @@ Result<void> FileStore::Impl::RecoverFullState() {
     return prior(rel + ": outdated, the last block has more entries than it records");
   }
   for (uint32_t index : BlockIndices(env.msgs_dir)) {
+    if (std::find(purged_blocks_.begin(), purged_blocks_.end(), index) != purged_blocks_.end()) {
+      continue;  // the interrupted purge removes it
+    }
     if (index > fsd->last_block_index) {
       return prior(rel + ": outdated, found blocks past the ones it records");
     }
@@ -383,7 +395,7 @@ Result<void> FileStore::Impl::RecoverMsgs() {
     lmb = blks.back().get();
   } else {
     // The server starts a new write block here; only the sequence matters.
-    AddMsgBlock(MsgBlock::Placeholder(&env, 1, state.last));
+    AddMsgBlock(MsgBlock::Placeholder(&env, 1, {state.last.seq, 0}));
   }
   if (ld) {
     std::vector<MsgBlock*> empty;
@@ -419,9 +431,10 @@ Result<void> FileStore::Impl::Recover() {
     // The index remembered a later last sequence than the blocks show: the
     // server keeps it (writing a tombstone for it).
     if (prior.last.seq > state.last.seq) {
+      // The server starts a new write block holding that tombstone.
+      const uint32_t index = lmb ? lmb->index() + 1 : 1;
+      AddMsgBlock(MsgBlock::Placeholder(&env, index, prior.last));
       state.last = prior.last;
-      lmb->last = prior.last;
-      if (lmb->msgs == 0) lmb->first = {prior.last.seq + 1, 0};
       if (state.msgs == 0) state.first = {state.last.seq + 1, 0};
     }
   }

@@ -63,6 +63,8 @@ MsgBlock::MsgBlock(const BlockEnv* env, uint32_t index)
 std::unique_ptr<MsgBlock> MsgBlock::Placeholder(const BlockEnv* env, uint32_t index, MsgId last) {
   auto mb = std::make_unique<MsgBlock>(env, index);
   mb->placeholder = true;
+  // Go's new write block carries the sequence only; a tombstone written
+  // into it (the remembered last sequence) also carries its time.
   mb->first = {last.seq + 1, 0};
   mb->last = last;
   return mb;
@@ -142,8 +144,10 @@ Result<RebuildResult> MsgBlock::RebuildState() {
     if (msgs > 0) {
       LostStreamData ld;
       ld.bytes = bytes;
-      for (uint64_t seq = first.seq; seq <= last.seq; ++seq) {
-        if (!dmap.Exists(seq)) ld.msgs.push_back(seq);
+      if (last.seq >= first.seq && last.seq - first.seq < kMaxBlockSlots) {
+        for (uint64_t seq = first.seq; seq <= last.seq; ++seq) {
+          if (!dmap.Exists(seq)) ld.msgs.push_back(seq);
+        }
       }
       res.lost = std::move(ld);
       msgs = bytes = rbytes = 0;
@@ -180,14 +184,20 @@ RebuildResult MsgBlock::RebuildStateFromBuf(std::span<const uint8_t> buf) {
   auto update_last = [&](uint64_t seq, int64_t ts) {
     if (seq <= prev) return;
     if (prev > 0 && seq != prev + 1 && msgs != 0) {
-      for (uint64_t d = prev + 1; d < seq; ++d) add_to_dmap(d);
+      // A gap no block could hold is not filled: marking it deleted one by
+      // one would never end (the checksum key is public, so such a block is
+      // easy to craft). The gap's sequences then simply have no record.
+      if (seq - prev - 1 <= kMaxBlockSlots) {
+        for (uint64_t d = prev + 1; d < seq; ++d) add_to_dmap(d);
+      }
     }
     prev = seq;
     last = {seq, ts};
   };
 
   for (size_t index = 0; index < buf.size();) {
-    auto rec = ParseRecord(buf.subspan(index), hkey_, /*verify_checksum=*/true);
+    auto rec = ParseRecord(buf.subspan(index), hkey_, /*verify_checksum=*/true,
+                           /*split_headers=*/false);
     if (!rec) {
       // The server truncates the file here; a read-only view stops reading
       // at the same place instead.
@@ -197,7 +207,9 @@ RebuildResult MsgBlock::RebuildStateFromBuf(std::span<const uint8_t> buf) {
                                                rec.error().message());
       valid_len_ = index;
       LostStreamData ld;
-      for (uint64_t seq = last.seq + 1; seq <= start_last_seq; ++seq) ld.msgs.push_back(seq);
+      if (start_last_seq > last.seq && start_last_seq - last.seq <= kMaxBlockSlots) {
+        for (uint64_t seq = last.seq + 1; seq <= start_last_seq; ++seq) ld.msgs.push_back(seq);
+      }
       ld.bytes = buf.size() - index;
       res.lost = std::move(ld);
       break;
@@ -269,6 +281,7 @@ Result<void> MsgBlock::LoadCache(std::optional<RebuildResult>* rebuilt) {
   if (placeholder) return MakeError(ErrorCode::kStoreMsgNotFound, "empty block");
   // Go retries the load after a rebuild; two rounds are enough here because
   // a rebuilt state always matches the records it came from.
+  Error last_error(ErrorCode::kCorrupt, FileName() + ": no message cache");
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto buf = LoadPlaintext();
     if (!buf) {
@@ -282,11 +295,12 @@ Result<void> MsgBlock::LoadCache(std::optional<RebuildResult>* rebuilt) {
     auto idx = IndexCacheBuf(std::move(*buf));
     if (idx) return {};
     if (idx.error().code() != ErrorCode::kCorruptStreamState) return idx;
+    last_error = Error(ErrorCode::kCorrupt, idx.error().message());
     auto r = RebuildState();
     if (!r) return std::unexpected(r.error());
     if (rebuilt) *rebuilt = std::move(*r);
   }
-  return MakeError(ErrorCode::kCorrupt, FileName() + ": no message cache");
+  return std::unexpected(last_error);
 }
 
 // go: server/filestore.go:(*msgBlock).indexCacheBuf
@@ -297,9 +311,13 @@ Result<void> MsgBlock::IndexCacheBuf(std::vector<uint8_t> buf) {
   const uint64_t fseq = first.seq;
   const uint64_t lseq = last.seq;
   if (fseq > lseq + 1) return corrupt("first sequence past last");
+  // A slot per sequence: a range no block of this size could have written
+  // is corrupt state, not something to allocate for.
+  if (lseq + 1 - fseq > kMaxBlockSlots) return corrupt("sequence range too large for one block");
 
   auto cache = std::make_unique<Cache>();
-  cache->idx.reserve(static_cast<size_t>(lseq + 1 - fseq));
+  cache->idx.reserve(static_cast<size_t>(
+      std::min<uint64_t>(lseq + 1 - fseq, buf.size() / kEmptyRecordLen + 1)));
   const bool pop_fss = fss_ == nullptr;
   auto fss = pop_fss ? std::make_unique<SubjectStates>() : nullptr;
   uint64_t nttls = 0;
@@ -309,7 +327,8 @@ Result<void> MsgBlock::IndexCacheBuf(std::vector<uint8_t> buf) {
   const std::span<const uint8_t> all(buf);
 
   for (size_t index = 0; index < buf.size();) {
-    auto rec = ParseRecord(all.subspan(index), hkey_, /*verify_checksum=*/false);
+    auto rec = ParseRecord(all.subspan(index), hkey_, /*verify_checksum=*/false,
+                           /*split_headers=*/false);
     if (!rec) return corrupt("corrupt record at offset " + std::to_string(index));
     const uint32_t rl = rec->length;
     if (rec->tombstone) {
@@ -323,6 +342,7 @@ Result<void> MsgBlock::IndexCacheBuf(std::vector<uint8_t> buf) {
       continue;
     }
     if (seq >= fseq) {
+      if (seq > lseq) return corrupt("record past the block's last sequence");
       seen_last = seq;
       if (seen_first == 0) {
         seen_first = seq;
@@ -349,9 +369,13 @@ Result<void> MsgBlock::IndexCacheBuf(std::vector<uint8_t> buf) {
           fss->Insert(subj, SimpleState{.msgs = 1, .first = seq, .last = seq});
         }
       }
-      if (rec->has_headers && !rec->hdr.empty()) {
-        if (headers::SliceHeader(kMessageTtlHeader, rec->hdr)) ++nttls;
-        if (headers::SliceHeader(kSchedulePatternHeader, rec->hdr)) ++nschedules;
+      if (rec->has_headers) {
+        // A record whose header length is bad counts nothing, as in Go.
+        auto full = ParseRecord(all.subspan(index), hkey_, false, true);
+        if (full && !full->hdr.empty()) {
+          if (headers::SliceHeader(kMessageTtlHeader, full->hdr)) ++nttls;
+          if (headers::SliceHeader(kSchedulePatternHeader, full->hdr)) ++nschedules;
+        }
       }
     }
     index += rl;
@@ -567,8 +591,10 @@ Result<StoreMsg*> MsgBlock::FirstMatching(std::string_view filter, bool wildcard
     if (dmap.Exists(seq)) continue;
     auto m = CacheLookup(seq, sm);
     if (!m) {
-      if (m.error().code() == ErrorCode::kStoreMsgNotFound) continue;
-      return std::unexpected(m.error());
+      // Only a lost cache stops the walk; a message that fails its checks
+      // is passed over as the server does.
+      if (!cache_) return std::unexpected(m.error());
+      continue;
     }
     if (matches(sm->subject)) return sm;
   }
@@ -580,16 +606,19 @@ Result<SimpleState> MsgBlock::FilteredPending(std::string_view filter, bool wild
                                               uint64_t sseq,
                                               std::optional<RebuildResult>* rebuilt) {
   SimpleState out;
-  if (filter.empty() || filter == ">") {
+  const bool is_all = filter.empty() || filter == ">";
+  // Everything from before this block: the block's own totals.
+  if (is_all && sseq <= first.seq) return SimpleState{.msgs = msgs, .first = first.seq, .last = last.seq};
+  if (filter.empty()) {
     filter = ">";
     wildcard = true;
   }
   auto fss = EnsurePerSubjectInfo(rebuilt);
   if (!fss) return std::unexpected(fss.error());
-  bool need_scan = sseq > first.seq;
+  bool partial = false;
   Result<void> ierr;
-  auto add = [&](std::string_view subj, SimpleState* ss) {
-    if (!ierr) return;
+  auto update = [&](std::string_view subj, SimpleState* ss) {
+    if (!ierr || partial) return;
     if (ss->first_needs_update || ss->last_needs_update) {
       ierr = RecalculateForSubject(subj, ss);
       if (!ierr) return;
@@ -599,39 +628,36 @@ Result<SimpleState> MsgBlock::FilteredPending(std::string_view filter, bool wild
       if (out.first == 0 || ss->first < out.first) out.first = ss->first;
       out.last = std::max(out.last, ss->last);
     } else if (sseq <= ss->last) {
-      need_scan = true;
+      partial = true;  // matches straddle sseq: count message by message
     }
   };
-  if (!need_scan) {
-    if (wildcard) {
-      (*fss)->Match(filter, add);
-    } else if (auto [ss, found] = (*fss)->Find(filter); found && ss) {
-      add(filter, ss);
-    }
-    if (!ierr) return std::unexpected(ierr.error());
-    if (!need_scan) return out;
+  if (!wildcard) {
+    if (auto [ss, found] = (*fss)->Find(filter); found && ss) update(filter, ss);
+  } else {
+    (*fss)->Match(filter, update);
   }
-  // Part of the range is before sseq: count message by message.
+  if (!ierr) return std::unexpected(ierr.error());
+  if (!partial) return out;
+
   out = {};
   if (auto r = LoadCache(rebuilt); !r) return std::unexpected(r.error());
   subject::TokenVec filter_tokens;
-  subject::TokenizeSubjectIntoSlice(filter_tokens, filter);
+  if (wildcard) subject::TokenizeSubjectIntoSlice(filter_tokens, filter);
   StoreMsg sm;
-  for (uint64_t seq = std::max(sseq, first.seq); seq <= last.seq; ++seq) {
-    if (dmap.Exists(seq)) continue;
+  for (uint64_t seq = sseq; seq <= last.seq && seq != 0; ++seq) {
     if (!CacheLookup(seq, &sm)) continue;
-    bool match = false;
-    if (wildcard) {
+    bool match = is_all;
+    if (!match && wildcard) {
       subject::TokenVec tokens;
       subject::TokenizeSubjectIntoSlice(tokens, sm.subject);
       match = subject::IsSubsetMatchTokenized(tokens.span(), filter_tokens.span());
-    } else {
+    } else if (!match) {
       match = sm.subject == filter;
     }
     if (!match) continue;
     ++out.msgs;
-    if (out.first == 0) out.first = seq;
-    out.last = seq;
+    if (out.first == 0 || seq < out.first) out.first = seq;
+    out.last = std::max(out.last, seq);
   }
   return out;
 }

@@ -53,6 +53,11 @@ class MsgBlock {
   // Slot flags in the cache index (Go: cbit, dbit).
   static constexpr uint32_t kCheckedBit = 1u << 31;
   static constexpr uint32_t kDeletedBit = 1u << 30;
+  // The most sequences one block is taken to span. A full 8 MiB block of
+  // the smallest records spans about 280,000; anything past this bound
+  // comes from damaged or hostile state and is treated as corrupt rather
+  // than allocated or iterated.
+  static constexpr uint64_t kMaxBlockSlots = uint64_t{1} << 26;
 
   MsgBlock(const BlockEnv* env, uint32_t index);
   MsgBlock(const MsgBlock&) = delete;

@@ -38,7 +38,7 @@ crypto::HashKey BlockHashKey(std::string_view stream, uint64_t index) {
 // rebuildStateFromBufLocked, in their order: lengths first, then the
 // checksum, then the header length (which the checksum does not cover).
 Result<RecordView> ParseRecord(std::span<const uint8_t> buf, const crypto::HashKey& key,
-                               bool verify_checksum) {
+                               bool verify_checksum, bool split_headers) {
   if (buf.size() < kMsgHdrSize) {
     return MakeError(ErrorCode::kCorrupt, "short record header (" + std::to_string(buf.size()) +
                                               " bytes, need " + std::to_string(kMsgHdrSize) + ")");
@@ -77,7 +77,7 @@ Result<RecordView> ParseRecord(std::span<const uint8_t> buf, const crypto::HashK
       crypto::HighwayHash64Sum(key, {seq_ts, v.subject, content}) != v.checksum) {
     return MakeError(ErrorCode::kCorrupt, "invalid checksum");
   }
-  if (has_headers) {
+  if (has_headers && split_headers) {
     const size_t hlen = static_cast<size_t>(LoadLe(rec, kMsgHdrSize + slen, 4));
     if (hlen > content.size()) {
       return MakeError(ErrorCode::kCorrupt, "header length " + std::to_string(hlen) +

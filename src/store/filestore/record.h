@@ -39,8 +39,13 @@ crypto::HashKey BlockHashKey(std::string_view stream, uint64_t index);
 // sanity rules the server applies when reading or rebuilding a block; with
 // verify_checksum the stored HH64 must match. Failures are kCorrupt with a
 // message naming the problem.
+//
+// With split_headers false the header length is not read: hdr stays empty
+// and msg spans header section and payload. That is the framing the server
+// checks while scanning a block; a bad header length only fails the one
+// message when it is loaded, because the checksum does not cover it.
 Result<RecordView> ParseRecord(std::span<const uint8_t> buf, const crypto::HashKey& key,
-                               bool verify_checksum);
+                               bool verify_checksum, bool split_headers = true);
 
 // Appends one record with exactly the server's bytes. seq_with_flags may
 // carry ebit/tbit; a non-empty hdr sets hbit and adds the header section.

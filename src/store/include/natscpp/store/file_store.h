@@ -78,7 +78,8 @@ class FileStore {
   const std::filesystem::path& Dir() const;
 
   // The full state: totals, first/last, deleted sequences (sorted), lost
-  // data, consumer and subject counts (subjects map not filled).
+  // data, consumer and subject counts (subjects map not filled). Past 16 M
+  // deleted sequences only their count is given.
   StreamState State();
   // Totals without the deleted list.
   void FastState(StreamState* state);

@@ -50,7 +50,7 @@ struct StreamState {
   int64_t last_time = 0;
   int num_subjects = 0;
   std::map<std::string, uint64_t> subjects;  // filled only when asked for
-  int num_deleted = 0;
+  int64_t num_deleted = 0;  // Go's int is 64 bits
   std::vector<uint64_t> deleted;  // filled only when asked for
   std::optional<LostStreamData> lost;
   int consumers = 0;
