@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "filestore/record.h"
+#include "util/file_io.h"
 #include "s2/compression.h"
 
 namespace natscpp::store::filestore {
@@ -38,24 +39,14 @@ Result<std::vector<uint8_t>> DecodeBlock(std::vector<uint8_t> stored,
 
 Result<std::vector<uint8_t>> LoadBlockPlaintext(const std::filesystem::path& path,
                                                 const std::optional<BlockCipherParams>& cipher) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    return MakeError(ErrorCode::kNotFound, "message block " + path.string() + " does not exist");
+  auto stored = ReadWholeFile(path);
+  if (!stored) {
+    if (stored.error().code() == ErrorCode::kNotFound) {
+      return MakeError(ErrorCode::kNotFound, "message block " + path.string() + " does not exist");
+    }
+    return std::unexpected(stored.error());
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const int err = errno;
-    return std::unexpected(Error(ErrorCode::kIo,
-                                 "cannot open " + path.string() + ": " + std::strerror(err), err));
-  }
-  std::vector<uint8_t> stored((std::istreambuf_iterator<char>(in)),
-                              std::istreambuf_iterator<char>());
-  if (in.bad()) {
-    const int err = errno;
-    return std::unexpected(Error(ErrorCode::kIo,
-                                 "cannot read " + path.string() + ": " + std::strerror(err), err));
-  }
-  return DecodeBlock(std::move(stored), cipher);
+  return DecodeBlock(std::move(*stored), cipher);
 }
 
 void DeletedSequences::Insert(uint64_t first, uint64_t last) {

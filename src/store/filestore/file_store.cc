@@ -11,6 +11,7 @@
 #include "crypto/key_file.h"
 #include "filestore/consumer_file_store.h"
 #include "filestore/file_store_impl.h"
+#include "util/file_io.h"
 #include "util/filestore_constants.h"
 
 namespace natscpp::store {
@@ -20,10 +21,9 @@ namespace {
 std::optional<std::vector<uint8_t>> ReadIfExists(const std::filesystem::path& p) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(p, ec)) return std::nullopt;
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return std::nullopt;
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)),
-                              std::istreambuf_iterator<char>());
+  auto buf = ReadWholeFile(p);
+  if (!buf) return std::nullopt;
+  return std::move(*buf);
 }
 
 std::string Hex(uint64_t v) {

@@ -13,6 +13,7 @@
 #include "filestore/file_store_impl.h"
 #include "filestore/index_db.h"
 #include "filestore/legacy_index.h"
+#include "util/file_io.h"
 #include "util/filestore_constants.h"
 #include "util/msg_size.h"
 
@@ -35,10 +36,11 @@ std::optional<uint32_t> ParseIndexedName(std::string_view name, std::string_view
 }
 
 std::optional<std::vector<uint8_t>> ReadIfExists(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return std::nullopt;
-  return std::vector<uint8_t>((std::istreambuf_iterator<char>(in)),
-                              std::istreambuf_iterator<char>());
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(p, ec)) return std::nullopt;
+  auto buf = ReadWholeFile(p);
+  if (!buf) return std::nullopt;
+  return std::move(*buf);
 }
 
 std::vector<uint32_t> BlockIndices(const std::filesystem::path& mdir) {

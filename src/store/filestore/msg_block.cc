@@ -22,18 +22,12 @@ namespace {
 Error DeletedMsg() { return Error(ErrorCode::kStoreMsgNotFound, "deleted message"); }
 Error NotFound() { return Error(ErrorCode::kStoreMsgNotFound, "no message found"); }
 
-Result<std::vector<uint8_t>> ReadWholeFile(const std::filesystem::path& path,
+Result<std::vector<uint8_t>> ReadNamedFile(const std::filesystem::path& path,
                                            std::string_view what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const int err = errno;
-    if (err == ENOENT) {
-      return MakeError(ErrorCode::kNotFound, std::string(what) + " does not exist");
-    }
-    return std::unexpected(IoError(path, "cannot open", err));
+  auto buf = ReadWholeFile(path);
+  if (!buf && buf.error().code() == ErrorCode::kNotFound) {
+    return MakeError(ErrorCode::kNotFound, std::string(what) + " does not exist");
   }
-  std::vector<uint8_t> buf((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) return std::unexpected(IoError(path, "cannot read", errno));
   return buf;
 }
 
@@ -79,7 +73,7 @@ Result<void> MsgBlock::LoadEncryption() {
   if (!env_->prf || plaintext_override_ || keys_) return {};
   const auto kfn = env_->msgs_dir / (std::to_string(index_) + ".key");
   const std::string name = std::string(kMsgDir) + "/" + std::to_string(index_) + ".key";
-  auto ekey = ReadWholeFile(kfn, name);
+  auto ekey = ReadNamedFile(kfn, name);
   if (!ekey) return std::unexpected(ekey.error());
   if (ekey->size() < crypto::kMinBlkKeySize) {
     return MakeError(ErrorCode::kCrypto, name + ": encryption bad key size (" +
@@ -98,7 +92,7 @@ Result<void> MsgBlock::LoadEncryption() {
 }
 
 Result<std::vector<uint8_t>> MsgBlock::LoadDecrypted() {
-  auto buf = ReadWholeFile(mfn_, FileName());
+  auto buf = ReadNamedFile(mfn_, FileName());
   if (!buf) return std::unexpected(buf.error());
   if (env_->prf && !plaintext_override_ && !buf->empty()) {
     if (auto r = LoadEncryption(); !r) return std::unexpected(r.error());

@@ -1,6 +1,7 @@
 #include "util/file_io.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,6 +11,42 @@
 
 namespace natscpp::store {
 namespace fs = std::filesystem;
+
+// One fstat and a read loop: far faster than stream iterators on the
+// multi-megabyte blocks recovery reads.
+Result<std::vector<uint8_t>> ReadWholeFile(const fs::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    const int err = errno;
+    if (err == ENOENT) {
+      return std::unexpected(Error(ErrorCode::kNotFound, path.string() + ": does not exist", err));
+    }
+    return std::unexpected(IoError(path, "cannot open", err));
+  }
+  struct stat st {};
+  std::vector<uint8_t> buf;
+  if (::fstat(fd, &st) == 0 && st.st_size > 0) buf.reserve(static_cast<size_t>(st.st_size));
+  constexpr size_t kChunk = 64 * 1024;
+  for (;;) {
+    const size_t want = buf.capacity() > buf.size() ? buf.capacity() - buf.size() : kChunk;
+    const size_t old = buf.size();
+    buf.resize(old + want);
+    const ssize_t n = ::read(fd, buf.data() + old, want);
+    if (n < 0) {
+      if (errno == EINTR) {
+        buf.resize(old);
+        continue;
+      }
+      const int err = errno;
+      ::close(fd);
+      return std::unexpected(IoError(path, "cannot read", err));
+    }
+    buf.resize(old + static_cast<size_t>(n));
+    if (n == 0) break;
+  }
+  ::close(fd);
+  return buf;
+}
 
 Error IoError(const fs::path& path, std::string_view what, int err) {
   return Error(ErrorCode::kIo, path.string() + ": " + std::string(what) + ": " + std::strerror(err), err);

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "natscpp/store/error.h"
 #include "util/disk_io.h"
@@ -30,6 +31,10 @@ Result<void> WriteFileWithSync(DiskIoSemaphore& dios, const std::filesystem::pat
 Result<void> SyncDir(const std::filesystem::path& name);
 // Removes `dir` recursively, retrying for up to a second.
 Result<void> RemoveAllWithRetry(DiskIoSemaphore& dios, const std::filesystem::path& dir);
+
+// Reads a whole file (opened read-only). kNotFound when it does not exist,
+// kIo naming the path otherwise.
+Result<std::vector<uint8_t>> ReadWholeFile(const std::filesystem::path& path);
 
 // An I/O error naming the path and the system's reason.
 Error IoError(const std::filesystem::path& path, std::string_view what, int err);
