@@ -61,7 +61,101 @@ int64_t AddWrap(int64_t a, int64_t b) {
   return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
 }
 
+int64_t SubWrap(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+}
+
 }  // namespace
+
+// go: server/filestore.go:timestampNormalized
+int64_t TimestampNormalized(const GoTime& t) {
+  if (t.IsZero()) return 0;
+  // Go's UnixNano is sec*1e9 + nsec in wrapping int64 arithmetic; do the
+  // same (GoTime::UnixNanos saturates instead).
+  return static_cast<int64_t>(static_cast<uint64_t>(t.unix_sec) * 1'000'000'000u +
+                              static_cast<uint64_t>(static_cast<int64_t>(t.nsec)));
+}
+
+// The layout half of the server's fileStore._writeFullState (which also
+// takes the locks, skips high-cardinality states, checks the tracking state
+// and writes the file: the store's job). Byte for byte what it writes for
+// the same state; only the nonce of a sealed body differs.
+Result<std::vector<uint8_t>> EncodeFullState(const FullState& state, std::string_view stream,
+                                             const crypto::Aead* aek) {
+  // An upper bound, so the body is allocated once (the server guesses the
+  // dmaps from earlier runs; their exact sizes are cheap to get here).
+  size_t subject_bytes = 0;
+  for (const auto& s : state.subjects) subject_bytes += s.subject.size();
+  size_t want = 2 + 7 * util::kMaxVarintLen64 + subject_bytes +
+                state.subjects.size() * 4 * util::kMaxVarintLen64 + util::kMaxVarintLen64 +
+                state.blocks.size() * 9 * util::kMaxVarintLen64 + util::kMaxVarintLen64 +
+                2 * crypto::kHighwayHash64Size;
+  for (const auto& b : state.blocks) {
+    if (!b.deleted.IsEmpty()) want += b.deleted.EncodeLen();
+  }
+
+  std::vector<uint8_t> buf;
+  buf.reserve(want);
+  buf.push_back(kFullStateMagic);
+  buf.push_back(kFullStateVersion);
+  util::AppendUvarint(buf, state.msgs);
+  util::AppendUvarint(buf, state.bytes);
+  util::AppendUvarint(buf, state.first_seq);
+  util::AppendVarint(buf, state.first_ts);
+  util::AppendUvarint(buf, state.last_seq);
+  util::AppendVarint(buf, state.last_ts);
+
+  util::AppendUvarint(buf, state.subjects.size());
+  for (const auto& s : state.subjects) {
+    if (s.subject.empty()) {
+      return MakeError(ErrorCode::kInvalidArgument, "index.db: empty subject in subject index");
+    }
+    util::AppendUvarint(buf, s.subject.size());
+    buf.insert(buf.end(), s.subject.begin(), s.subject.end());
+    util::AppendUvarint(buf, s.total);
+    util::AppendUvarint(buf, s.first_block);
+    util::AppendUvarint(buf, s.last_block);  // version 4 writes it for every subject
+  }
+
+  // Block times are stored relative to the stream's first time, which is
+  // 0 for a zero time (the block times then stay absolute).
+  const int64_t base_time = state.first_ts;
+  util::AppendUvarint(buf, state.blocks.size());
+  std::vector<uint8_t> dmap;
+  for (const auto& b : state.blocks) {
+    util::AppendUvarint(buf, b.index);
+    util::AppendUvarint(buf, b.bytes);
+    util::AppendUvarint(buf, b.first_seq);
+    util::AppendVarint(buf, SubWrap(b.first_ts, base_time));
+    util::AppendUvarint(buf, b.last_seq);
+    util::AppendVarint(buf, SubWrap(b.last_ts, base_time));
+    const uint64_t num_deleted = b.deleted.Size();
+    util::AppendUvarint(buf, num_deleted);
+    util::AppendUvarint(buf, b.ttls);
+    util::AppendUvarint(buf, b.schedules);
+    if (num_deleted > 0) {
+      dmap = b.deleted.Encode(std::move(dmap));
+      buf.insert(buf.end(), dmap.begin(), dmap.end());
+    }
+  }
+
+  util::AppendUvarint(buf, state.last_block_index);
+  buf.insert(buf.end(), state.last_checksum.begin(), state.last_checksum.end());
+
+  if (aek != nullptr) {
+    auto sealed = crypto::SealWithRandomNonce(*aek, buf);
+    if (!sealed) {
+      return MakeError(ErrorCode::kCrypto,
+                       "index.db: cannot encrypt stream state: " + sealed.error().message());
+    }
+    buf = std::move(*sealed);
+  }
+
+  std::array<uint8_t, crypto::kHighwayHash64Size> trailer;
+  crypto::PutHash64(crypto::HighwayHash64Sum(crypto::HashKeyFromString(stream), buf), trailer);
+  buf.insert(buf.end(), trailer.begin(), trailer.end());
+  return buf;
+}
 
 // The parsing half of the server's fileStore.recoverFullState; the checks
 // against the directory stay with the recovery driver, which carries the

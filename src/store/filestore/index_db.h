@@ -1,8 +1,10 @@
-// Decoding msgs/index.db, the cached full stream state (FORMAT.md §6):
-// body' ‖ HH64(SHA-256(stream), body'), where body' is the plaintext body or
-// nonce ‖ aek.Seal(nonce, body) for an encrypted stream.
+// Encoding and decoding msgs/index.db, the cached full stream state
+// (FORMAT.md §6): body' ‖ HH64(SHA-256(stream), body'), where body' is the
+// plaintext body or nonce ‖ aek.Seal(nonce, body) for an encrypted stream.
 //
-// This is the parsing half of the server's recovery from index.db. The
+// EncodeFullState is the layout half of the server's state writer; locking,
+// the dirty count and the file write belong to the store. DecodeFullState
+// is the parsing half of the server's recovery from index.db. The
 // checks that need the directory (the recorded last block exists and its
 // last checksum still matches, no newer block files, every listed block on
 // disk, recomputed totals equal) belong to the caller; see
@@ -21,6 +23,7 @@
 #include "avl/seqset.h"
 #include "crypto/cipher.h"
 #include "natscpp/store/error.h"
+#include "natscpp/store/go_time.h"
 
 namespace natscpp::store::filestore {
 
@@ -76,6 +79,26 @@ struct FullState {
   uint32_t last_block_index = 0;  // the write block when the file was made
   std::array<uint8_t, 8> last_checksum{};  // its lchk then
 };
+
+// A time as the state file stores it: ns since the epoch, 0 for the zero
+// time (whose Unix nanoseconds are out of range). Outside int64's range the
+// nanoseconds wrap, as the server's computation does.
+int64_t TimestampNormalized(const GoTime& t);
+
+// Encodes a whole index.db as the server writes it today (version 4,
+// whatever state.version says): header totals, the subjects in the order
+// given (the store passes its subject tree's Match(">") order, as the
+// server does), the blocks in the order given with their times made
+// relative to state.first_ts, last_block_index and last_checksum. Per block
+// the deleted count written is deleted.Size() (the server writes its dmap's
+// size), so num_deleted and msgs are not read. With aek the body is sealed
+// under a fresh random nonce (nonce ‖ Seal(body)); the HH64 trailer keyed
+// with SHA-256(stream) always follows. Timestamps are taken as stored
+// (already normalized: 0 for a zero time). Errors: kInvalidArgument for an
+// empty subject (the file cannot represent one: the reader takes a zero
+// length as an entry with nothing after it), kCrypto when sealing fails.
+Result<std::vector<uint8_t>> EncodeFullState(const FullState& state, std::string_view stream,
+                                             const crypto::Aead* aek);
 
 // Decodes a whole index.db. aek is the stream AEAD (from meta.key) or null;
 // with it the body is opened, without it the body must be plaintext (a
