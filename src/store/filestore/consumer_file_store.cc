@@ -1,9 +1,5 @@
 #include "filestore/consumer_file_store.h"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -11,6 +7,7 @@
 
 #include "crypto/highwayhash.h"
 #include "natscpp/store/state_codec.h"
+#include "util/file_io.h"
 
 namespace natscpp::store::filestore {
 
@@ -28,16 +25,9 @@ bool Exists(const fs::path& p) {
 }
 
 Result<std::vector<uint8_t>> ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) {
-    const int err = errno;
-    if (err == ENOENT) return MakeError(ErrorCode::kNotFound, p.string() + " does not exist");
-    return std::unexpected(Error(ErrorCode::kIo, "cannot open " + p.string() + ": " + std::strerror(err), err));
-  }
-  std::vector<uint8_t> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) {
-    const int err = errno;
-    return std::unexpected(Error(ErrorCode::kIo, "cannot read " + p.string() + ": " + std::strerror(err), err));
+  auto data = ReadWholeFile(p);
+  if (!data && data.error().code() == ErrorCode::kNotFound) {
+    return MakeError(ErrorCode::kNotFound, p.string() + " does not exist");
   }
   return data;
 }

@@ -18,13 +18,6 @@ namespace natscpp::store {
 
 namespace {
 
-std::optional<std::vector<uint8_t>> ReadIfExists(const std::filesystem::path& p) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(p, ec)) return std::nullopt;
-  auto buf = ReadWholeFile(p);
-  if (!buf) return std::nullopt;
-  return std::move(*buf);
-}
 
 std::string Hex(uint64_t v) {
   crypto::Hash64Bytes b{};
@@ -88,12 +81,12 @@ Result<std::unique_ptr<FileStore>> FileStore::Open(const std::filesystem::path& 
 
   // meta.inf must be there with a matching meta.sum (the server skips the
   // stream otherwise).
-  auto meta = ReadIfExists(dir / kMetaFile);
+  auto meta = ReadFileIfExists(dir / kMetaFile);
   if (!meta) {
     return std::unexpected(OpenError(ErrorCode::kNotFound, kMetaFile,
                                      "missing: " + dir.string() + " is not a stream directory"));
   }
-  auto sum = ReadIfExists(dir / kMetaFileSum);
+  auto sum = ReadFileIfExists(dir / kMetaFileSum);
   if (!sum) return std::unexpected(OpenError(ErrorCode::kNotFound, kMetaFileSum, "missing"));
   const auto hkey = crypto::HashKeyFromString(dir_name);
   const std::string want = Hex(crypto::HighwayHash64Sum(hkey, {std::span<const uint8_t>(*meta)}));
@@ -105,7 +98,7 @@ Result<std::unique_ptr<FileStore>> FileStore::Open(const std::filesystem::path& 
   // Encrypted stores have meta.key; the key derivation is salted with the
   // account, which the path names.
   std::vector<uint8_t> plain = *meta;
-  auto key_file = ReadIfExists(dir / kMetaFileKey);
+  auto key_file = ReadFileIfExists(dir / kMetaFileKey);
   crypto::StoreCipher cipher = crypto::StoreCipher::kNoCipher;
   if (key_file) {
     if (!options.encryption || options.encryption->key.empty()) {

@@ -35,13 +35,6 @@ std::optional<uint32_t> ParseIndexedName(std::string_view name, std::string_view
   return v;
 }
 
-std::optional<std::vector<uint8_t>> ReadIfExists(const std::filesystem::path& p) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(p, ec)) return std::nullopt;
-  auto buf = ReadWholeFile(p);
-  if (!buf) return std::nullopt;
-  return std::move(*buf);
-}
 
 std::vector<uint32_t> BlockIndices(const std::filesystem::path& mdir) {
   std::vector<uint32_t> out;
@@ -195,7 +188,7 @@ Result<void> FileStore::Impl::CheckPartialPurge() {
 Result<void> FileStore::Impl::RecoverFullState() {
   const auto fn = env.msgs_dir / std::string(kStreamStateFile);
   const std::string rel = std::string(kMsgDir) + "/" + std::string(kStreamStateFile);
-  auto buf = ReadIfExists(fn);
+  auto buf = ReadFileIfExists(fn);
   if (!buf) return MakeError(ErrorCode::kNotFound, rel + " does not exist");
   const crypto::Aead* key = (prf && aek) ? aek.get() : nullptr;
   auto fsd = filestore::DecodeFullState(*buf, info.config.name, key);
@@ -314,7 +307,7 @@ Result<MsgBlock*> FileStore::Impl::RecoverMsgBlock(uint32_t index) {
   // A legacy .idx is the block's state only while its fingerprint still
   // matches the block (servers before 2.10 wrote them).
   const auto ifn = env.msgs_dir / (std::to_string(index) + ".idx");
-  if (auto ibuf = ReadIfExists(ifn)) {
+  if (auto ibuf = ReadFileIfExists(ifn)) {
     const crypto::Aead* baek = nullptr;
     std::span<const uint8_t> nonce;
     if (mb->HasKeys()) {

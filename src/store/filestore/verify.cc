@@ -16,6 +16,7 @@
 #include <system_error>
 #include <utility>
 
+#include "util/file_io.h"
 #include "crypto/highwayhash.h"
 #include "filestore/verify_internal.h"
 #include "natscpp/store/stream_config.h"
@@ -31,16 +32,9 @@ bool VerifyReport::Damaged() const {
 namespace filestore::verify {
 
 Result<std::vector<uint8_t>> ReadWholeFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const int err = errno;
-    if (err == ENOENT) return MakeError(ErrorCode::kNotFound, path.string() + " does not exist");
-    return std::unexpected(Error(ErrorCode::kIo, "cannot open " + path.string() + ": " + std::strerror(err), err));
-  }
-  std::vector<uint8_t> buf((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) {
-    const int err = errno;
-    return std::unexpected(Error(ErrorCode::kIo, "cannot read " + path.string() + ": " + std::strerror(err), err));
+  auto buf = store::ReadWholeFile(path);
+  if (!buf && buf.error().code() == ErrorCode::kNotFound) {
+    return MakeError(ErrorCode::kNotFound, path.string() + " does not exist");
   }
   return buf;
 }

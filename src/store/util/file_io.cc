@@ -48,6 +48,14 @@ Result<std::vector<uint8_t>> ReadWholeFile(const fs::path& path) {
   return buf;
 }
 
+std::optional<std::vector<uint8_t>> ReadFileIfExists(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) return std::nullopt;
+  auto buf = ReadWholeFile(path);
+  if (!buf) return std::nullopt;
+  return std::move(*buf);
+}
+
 Error IoError(const fs::path& path, std::string_view what, int err) {
   return Error(ErrorCode::kIo, path.string() + ": " + std::string(what) + ": " + std::strerror(err), err);
 }

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -35,6 +36,10 @@ Result<void> RemoveAllWithRetry(DiskIoSemaphore& dios, const std::filesystem::pa
 // Reads a whole file (opened read-only). kNotFound when it does not exist,
 // kIo naming the path otherwise.
 Result<std::vector<uint8_t>> ReadWholeFile(const std::filesystem::path& path);
+
+// The contents of a regular file, or nullopt when there is none or it
+// cannot be read (for optional files such as index.db or a key file).
+std::optional<std::vector<uint8_t>> ReadFileIfExists(const std::filesystem::path& path);
 
 // An I/O error naming the path and the system's reason.
 Error IoError(const std::filesystem::path& path, std::string_view what, int err);
