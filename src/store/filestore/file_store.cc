@@ -60,15 +60,17 @@ Result<void> RecoverStreamAek(FileStore::Impl& impl, crypto::StoreCipher cipher,
 }  // namespace
 
 FileStore::FileStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-FileStore::~FileStore() = default;
+// A writable store not stopped yet is stopped here, index.db included, so
+// dropping the handle never loses what was stored.
+FileStore::~FileStore() {
+  if (impl_ && !impl_->read_only && !impl_->closed) (void)Stop();
+}
 
-Result<std::unique_ptr<FileStore>> FileStore::Open(const std::filesystem::path& stream_dir,
-                                                    const FileStoreOpenOptions& options) {
-  if (!options.read_only) {
-    return MakeError(ErrorCode::kUnsupported,
-                     "opening a store for writing is not ported yet; open it read-only");
-  }
-  auto impl = std::make_unique<Impl>();
+// The stream's meta files as jetstream.go checks them before it creates
+// the store: meta.inf against meta.sum, decrypted with meta.key.
+static Result<std::unique_ptr<FileStore::Impl>> LoadStreamMeta(
+    const std::filesystem::path& stream_dir, const FileStoreOpenOptions& options) {
+  auto impl = std::make_unique<FileStore::Impl>();
   std::error_code ec;
   std::filesystem::path dir = stream_dir.lexically_normal();
   if (dir.has_filename() == false) dir = dir.parent_path();
@@ -171,8 +173,26 @@ Result<std::unique_ptr<FileStore>> FileStore::Open(const std::filesystem::path& 
   impl->env.stream = cfg.name;
   impl->env.prf = impl->prf;
   impl->env.cipher = impl->cipher;
+  return impl;
+}
 
+Result<std::unique_ptr<FileStore>> FileStore::Open(const std::filesystem::path& stream_dir,
+                                                    const FileStoreOpenOptions& options) {
+  FileStoreOpenOptions effective = options;
+  if (!options.read_only && options.config.encryption) {
+    effective.encryption = options.config.encryption;
+  }
+  auto loaded = LoadStreamMeta(stream_dir, effective);
+  if (!loaded) return std::unexpected(loaded.error());
+  auto impl = std::move(*loaded);
+  if (!options.read_only) {
+    FileStoreConfig fcfg = options.config;
+    if (!fcfg.encryption) fcfg.encryption = options.encryption;
+    if (fcfg.encryption && impl->prf) fcfg.encryption->cipher = impl->cipher;
+    return Create(impl->dir, fcfg, impl->info.config, impl->info.created);
+  }
   std::unique_ptr<FileStore> fs(new FileStore(std::move(impl)));
+  std::error_code ec;
   for (const auto& name : fs->ConsumerNames()) {
     if (std::filesystem::exists(fs->impl_->dir / kConsumerDir / name / kMetaFile, ec)) {
       ++fs->impl_->num_consumers;
@@ -187,18 +207,18 @@ const std::filesystem::path& FileStore::Dir() const { return impl_->dir; }
 StreamState FileStore::State() { return impl_->State(); }
 void FileStore::FastState(StreamState* state) { impl_->FastState(state); }
 // Go allocates a message when given none; here the caller owns it.
-static Error NullMsg() { return Error(ErrorCode::kInvalidArgument, "no StoreMsg given"); }
+static Error NullMsg() { return Error(ErrorCode::kInvalidArgument, "no store::StoreMsg given"); }
 
-Result<StoreMsg*> FileStore::LoadMsg(uint64_t seq, StoreMsg* sm) {
+Result<store::StoreMsg*> FileStore::LoadMsg(uint64_t seq, store::StoreMsg* sm) {
   if (!sm) return std::unexpected(NullMsg());
   return impl_->LoadMsg(seq, sm);
 }
 Result<LoadedMsg> FileStore::LoadNextMsg(std::string_view filter, bool wildcard, uint64_t start,
-                                         StoreMsg* sm) {
+                                         store::StoreMsg* sm) {
   if (!sm) return std::unexpected(NullMsg());
   return impl_->LoadNextMsg(filter, wildcard, start, sm);
 }
-Result<StoreMsg*> FileStore::LoadLastMsg(std::string_view subject, StoreMsg* sm) {
+Result<store::StoreMsg*> FileStore::LoadLastMsg(std::string_view subject, store::StoreMsg* sm) {
   if (!sm) return std::unexpected(NullMsg());
   return impl_->LoadLastMsg(subject, sm);
 }

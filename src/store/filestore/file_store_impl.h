@@ -15,6 +15,7 @@
 
 #include "crypto/cipher.h"
 #include "crypto/key_file.h"
+#include "exec/executor.h"
 #include "filestore/msg_block.h"
 #include "natscpp/store/file_store.h"
 #include "stree/stree.h"
@@ -31,20 +32,72 @@ struct SubjectBlocks {
 
 class FileStore::Impl {
  public:
+  // Background work stops before any member it touches goes away.
+  ~Impl();
   // ---- recovery (file_store_recover.cc) ----
   Result<void> Recover();
 
   // ---- reads (file_store_read.cc) ----
   StreamState State();
   void FastState(StreamState* state);
-  Result<StoreMsg*> LoadMsg(uint64_t seq, StoreMsg* sm);
+  Result<store::StoreMsg*> LoadMsg(uint64_t seq, store::StoreMsg* sm);
   Result<LoadedMsg> LoadNextMsg(std::string_view filter, bool wildcard, uint64_t start,
-                                StoreMsg* sm);
-  Result<StoreMsg*> LoadLastMsg(std::string_view subject, StoreMsg* sm);
-  Result<StoreMsg*> LoadLastMsgLocked(std::string_view subject, StoreMsg* sm);
+                                store::StoreMsg* sm);
+  Result<store::StoreMsg*> LoadLastMsg(std::string_view subject, store::StoreMsg* sm);
+  Result<store::StoreMsg*> LoadLastMsgLocked(std::string_view subject, store::StoreMsg* sm);
   Result<SimpleState> NumFilteredPending(std::string_view filter, bool with_last);
   std::map<std::string, uint64_t> SubjectsTotals(std::string_view filter);
   Result<SimpleState> FilteredState(uint64_t seq, std::string_view subject);
+
+  // ---- writing (file_store_write.cc, file_store_remove.cc,
+  // file_store_lifecycle.cc); every caller holds mu ----
+  Result<void> StoreRawMsgLocked(std::string_view subject, std::span<const uint8_t> hdr,
+                                 std::span<const uint8_t> msg, uint64_t seq, int64_t ts,
+                                 int64_t ttl, bool discard_new_check);
+  Result<uint64_t> WriteMsgRecord(uint64_t seq, int64_t ts, std::string_view subject,
+                                  std::span<const uint8_t> hdr, std::span<const uint8_t> msg);
+  Result<filestore::MsgBlock*> CheckLastBlock(uint64_t rl);
+  Result<filestore::MsgBlock*> NewMsgBlockForWrite();
+  Result<void> WriteTombstone(uint64_t seq, int64_t ts);
+  Result<uint64_t> SkipMsgLocked(uint64_t seq, bool no_interest);
+  Result<void> SkipMsgsLocked(uint64_t seq, uint64_t num);
+  Result<uint64_t> FirstSeqForSubject(std::string_view subject);
+  Result<void> EnforceMsgLimit();
+  Result<void> EnforceBytesLimit();
+  Result<void> EnforceMsgPerSubjectLimit();
+  Result<void> RebuildFirst();
+  // Removes seq (Go's removeMsg): writes a tombstone for a user removal,
+  // overwrites the record when secure, drops an emptied block. On a
+  // read-only store only the in-memory half runs.
+  Result<bool> RemoveMsg(uint64_t seq, bool secure, bool via_limits);
+  Result<bool> RemoveMsgFromBlock(filestore::MsgBlock* mb, uint64_t seq, bool secure,
+                                  bool via_limits);
+  Result<void> RemoveMsgBlock(filestore::MsgBlock* mb);
+  Result<void> ForceRemoveMsgBlock(filestore::MsgBlock* mb);
+  Result<void> PurgeMsgBlock(filestore::MsgBlock* mb);
+  Result<uint64_t> PurgeLocked(uint64_t fseq);
+  Result<void> CheckAndFlushLastBlock();
+  Result<void> WriteStreamMeta();
+  Result<void> SetupAek();
+  Result<void> WriteFullState(bool force);
+  void SyncBlocks();
+  // The recovery's own writes, on a writable store.
+  Result<void> FinishWritableRecovery();
+  void CleanupOldMeta();
+  void SetWriteErr(const Error& e);
+  Result<void> CheckWritable() const;
+  Result<void> StopLocked(bool delete_files, bool write_state, std::unique_lock<std::recursive_mutex>& lock);
+  void StartBackground();
+
+  FileStoreConfig fcfg;
+  bool read_only = true;
+  bool closed = false;
+  std::optional<Error> werr;
+  uint64_t dirty = 0;
+  // Background work: block syncs and periodic index.db writes.
+  std::unique_ptr<exec::Executor> executor;
+  exec::Executor::Timer sync_timer;
+  exec::Executor::Timer state_timer;
 
   // ---- configuration and environment ----
   std::filesystem::path dir;
@@ -90,9 +143,6 @@ class FileStore::Impl {
   filestore::MsgBlock* SelectMsgBlock(uint64_t seq, size_t* pos = nullptr);
   Result<void> PopulateGlobalPerSubjectInfo(filestore::MsgBlock* mb);
   void RemovePerSubject(std::string_view subject);
-  // Removes seq as the server does when a tombstone or limit drops it,
-  // without writing anything.
-  Result<bool> RemoveMsgInMemory(uint64_t seq);
   void SelectNextFirst();
   // Keeps at most a few block caches loaded.
   void TouchCache(filestore::MsgBlock* mb);

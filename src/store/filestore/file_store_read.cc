@@ -104,7 +104,7 @@ void FileStore::Impl::FastState(StreamState* st) {
 }
 
 // go: server/filestore.go:(*fileStore).msgForSeqLocked
-Result<StoreMsg*> FileStore::Impl::LoadMsg(uint64_t seq, StoreMsg* sm) {
+Result<store::StoreMsg*> FileStore::Impl::LoadMsg(uint64_t seq, store::StoreMsg* sm) {
   std::lock_guard lock(mu);
   if (seq == 0) seq = state.first.seq;
   MsgBlock* mb = SelectMsgBlock(seq);
@@ -121,7 +121,7 @@ Result<StoreMsg*> FileStore::Impl::LoadMsg(uint64_t seq, StoreMsg* sm) {
 
 // go: server/filestore.go:(*fileStore).LoadNextMsg
 Result<LoadedMsg> FileStore::Impl::LoadNextMsg(std::string_view filter, bool wildcard,
-                                               uint64_t start, StoreMsg* sm) {
+                                               uint64_t start, store::StoreMsg* sm) {
   std::lock_guard lock(mu);
   if (state.msgs == 0 || start > state.last.seq) return std::unexpected(StoreEof());
   start = std::max(start, state.first.seq);
@@ -147,7 +147,7 @@ Result<LoadedMsg> FileStore::Impl::LoadNextMsg(std::string_view filter, bool wil
 }
 
 // go: server/filestore.go:(*fileStore).LoadLastMsg
-Result<StoreMsg*> FileStore::Impl::LoadLastMsg(std::string_view subject, StoreMsg* sm) {
+Result<store::StoreMsg*> FileStore::Impl::LoadLastMsg(std::string_view subject, store::StoreMsg* sm) {
   // Whatever goes wrong, the answer is "no such message" (Go does the same).
   auto r = LoadLastMsgLocked(subject, sm);
   if (!r && r.error().code() != ErrorCode::kStoreClosed) {
@@ -156,7 +156,7 @@ Result<StoreMsg*> FileStore::Impl::LoadLastMsg(std::string_view subject, StoreMs
   return r;
 }
 
-Result<StoreMsg*> FileStore::Impl::LoadLastMsgLocked(std::string_view subject, StoreMsg* sm) {
+Result<store::StoreMsg*> FileStore::Impl::LoadLastMsgLocked(std::string_view subject, store::StoreMsg* sm) {
   std::unique_lock lock(mu);
   if (subject.empty() || subject == ">") {
     const uint64_t last = state.last.seq;

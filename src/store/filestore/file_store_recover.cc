@@ -368,7 +368,7 @@ Result<void> FileStore::Impl::RecoverMsgs() {
     if (mb->first.seq == 0) {
       // A block truncated to nothing: the server removes it.
       Note(mb->FileName(), "holds no records; the server removes it");
-      RemoveMsgBlockFromList(mb);
+      if (auto r = ForceRemoveMsgBlock(mb); !r) return r;
       continue;
     }
     if (state.msgs == 0) {
@@ -397,7 +397,9 @@ Result<void> FileStore::Impl::RecoverMsgs() {
     for (const auto& mb : blks) {
       if (mb->msgs == 0 && mb->rbytes == 0 && mb.get() != lmb) empty.push_back(mb.get());
     }
-    for (MsgBlock* mb : empty) RemoveMsgBlockFromList(mb);
+    for (MsgBlock* mb : empty) {
+      if (auto r = ForceRemoveMsgBlock(mb); !r) return r;
+    }
   }
   return {};
 }
@@ -423,20 +425,32 @@ Result<void> FileStore::Impl::Recover() {
     lmb = nullptr;
     tombs.clear();
     if (auto r = RecoverMsgs(); !r) return r;
+    if (!read_only) {
+      // Torn tails are cut off, so appends follow the last good record.
+      for (auto& mb : blks) {
+        if (auto r = mb->TruncateToValid(); !r) return r;
+      }
+    }
     // The index remembered a later last sequence than the blocks show: the
-    // server keeps it (writing a tombstone for it).
+    // server keeps it, writing a tombstone for it into a new block.
     if (prior.last.seq > state.last.seq) {
-      // The server starts a new write block holding that tombstone.
-      const uint32_t index = lmb ? lmb->index() + 1 : 1;
-      AddMsgBlock(MsgBlock::Placeholder(&env, index, prior.last));
+      if (read_only) {
+        const uint32_t index = lmb ? lmb->index() + 1 : 1;
+        AddMsgBlock(MsgBlock::Placeholder(&env, index, prior.last));
+      } else {
+        auto nb = NewMsgBlockForWrite();
+        if (!nb) return std::unexpected(nb.error());
+        if (auto r = (*nb)->WriteTombstone(prior.last.seq, prior.last.ts, true); !r) return r;
+      }
       state.last = prior.last;
       if (state.msgs == 0) state.first = {state.last.seq + 1, 0};
     }
+    ++dirty;
   }
 
   // Tombstones found while rebuilding remove what they name.
   for (uint64_t seq : tombs) {
-    auto r = RemoveMsgInMemory(seq);
+    auto r = RemoveMsg(seq, /*secure=*/false, /*via_limits=*/true);
     if (!r && r.error().code() != ErrorCode::kStoreEOF &&
         r.error().code() != ErrorCode::kStoreMsgNotFound) {
       return std::unexpected(r.error());
@@ -450,81 +464,8 @@ Result<void> FileStore::Impl::Recover() {
     rebuild_pending = false;
     pending_lost.reset();
   }
+  if (!read_only) return FinishWritableRecovery();
   return {};
-}
-
-// go: server/filestore.go:(*fileStore).removeMsg
-Result<bool> FileStore::Impl::RemoveMsgInMemory(uint64_t seq) {
-  if (seq == 0) return MakeError(ErrorCode::kStoreMsgNotFound, "no message found");
-  MsgBlock* mb = SelectMsgBlock(seq);
-  if (!mb) {
-    if (seq <= state.last.seq) return MakeError(ErrorCode::kStoreMsgNotFound, "no message found");
-    return MakeError(ErrorCode::kStoreEOF, "stream EOF");
-  }
-  if (mb->closed || seq < mb->first.seq || mb->dmap.Exists(seq)) return false;
-
-  const bool fifo = seq == mb->first.seq;
-  const bool is_empty = mb->msgs == 1;
-  std::optional<RebuildResult> rebuilt;
-  auto loaded = mb->LoadCache(&rebuilt);
-  AfterBlockRebuild(mb, rebuilt);
-  if (!loaded) return std::unexpected(loaded.error());
-  TouchCache(mb);
-  StoreMsg sm;
-  auto found = mb->CacheLookup(seq, &sm);
-  if (!found) {
-    if (found.error().code() == ErrorCode::kStoreMsgNotFound) return false;
-    return std::unexpected(found.error());
-  }
-  const uint64_t msz = FileStoreMsgSize(sm.subject, sm.hdr_len, sm.buf.size() - sm.hdr_len);
-  state.msgs = state.msgs > 0 ? state.msgs - 1 : 0;
-  state.bytes = msz < state.bytes ? state.bytes - msz : 0;
-  mb->msgs = mb->msgs > 0 ? mb->msgs - 1 : 0;
-  mb->bytes = msz < mb->bytes ? mb->bytes - msz : 0;
-
-  if (auto fss = mb->EnsurePerSubjectInfo(nullptr); !fss) return std::unexpected(fss.error());
-  mb->RemoveSeqPerSubject(sm.subject, seq);
-  RemovePerSubject(sm.subject);
-
-  if (fifo) {
-    mb->SelectNextFirst();
-    if (!is_empty && seq == state.first.seq) state.first = mb->first;
-  } else if (!is_empty) {
-    mb->dmap.Insert(seq);
-  }
-  if (is_empty) {
-    // As removeMsgBlock does, in memory only: the
-    // write block stays (the server re-creates it holding a tombstone).
-    const bool first_needs_update = seq == state.first.seq;
-    if (mb == lmb) {
-      const filestore::MsgId last = mb->last;
-      const uint32_t index = mb->index();
-      RemoveMsgBlockFromList(mb);
-      AddMsgBlock(MsgBlock::Placeholder(&env, index + 1, last));
-    } else {
-      RemoveMsgBlockFromList(mb);
-    }
-    if (first_needs_update) SelectNextFirst();
-  }
-  return true;
-}
-
-// go: server/filestore.go:(*fileStore).selectNextFirst
-void FileStore::Impl::SelectNextFirst() {
-  if (!blks.empty()) {
-    while (blks.size() > 1 && blks.front()->msgs == 0) RemoveMsgBlockFromList(blks.front().get());
-    state.first = blks.front()->first;
-  } else {
-    state.first = {state.last.seq + 1, 0};
-  }
-}
-
-// go: server/filestore.go:(*fileStore).removePerSubject
-void FileStore::Impl::RemovePerSubject(std::string_view subject) {
-  if (subject.empty()) return;
-  if (auto [psi, found] = psim.Find(subject); found && psi) {
-    if (--psi->total == 0) psim.Delete(subject);
-  }
 }
 
 }  // namespace natscpp::store

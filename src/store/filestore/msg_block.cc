@@ -273,6 +273,9 @@ RebuildResult MsgBlock::RebuildStateFromBuf(std::span<const uint8_t> buf) {
 Result<void> MsgBlock::LoadCache(std::optional<RebuildResult>* rebuilt) {
   if (cache_) return {};
   if (placeholder) return MakeError(ErrorCode::kStoreMsgNotFound, "empty block");
+  // Records still buffered for the file go there first: the cache is
+  // loaded from the file.
+  if (auto r = FlushPending(); !r) return r;
   // Go retries the load after a rebuild; two rounds are enough here because
   // a rebuilt state always matches the records it came from.
   Error last_error(ErrorCode::kCorrupt, FileName() + ": no message cache");

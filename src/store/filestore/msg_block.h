@@ -24,6 +24,8 @@
 #include "crypto/key_file.h"
 #include "natscpp/store/error.h"
 #include "natscpp/store/store_types.h"
+#include "s2/compression.h"
+#include "util/unique_fd.h"
 #include "stree/stree.h"
 
 namespace natscpp::store::filestore {
@@ -33,12 +35,17 @@ struct MsgId {
   int64_t ts = 0;
 };
 
-// What a block needs from its store to find and open its files.
+// What a block needs from its store to find, open and write its files.
 struct BlockEnv {
   std::filesystem::path msgs_dir;
   std::string stream;             // the configured stream name (hash keys)
   crypto::KeyGenFn prf;           // empty when the store is not encrypted
   crypto::StoreCipher cipher = crypto::StoreCipher::kNoCipher;
+  // Writable stores only.
+  bool read_only = true;
+  bool sync_always = false;
+  bool flush_in_place = true;  // Go's fip: each record is written through
+  s2::StoreCompression compression = s2::StoreCompression::kNone;
 };
 
 // The result of rebuilding a block's state from its records.
@@ -136,6 +143,47 @@ class MsgBlock {
   // Moves first past deleted sequences after the first was removed.
   void SelectNextFirst();
 
+  // ---- writing (msg_block_write.cc) ----
+  // Creates the file of a new write block, and in an encrypted store its
+  // key file (Go: newMsgBlockForWrite's file half, genEncryptionKeysForBlock).
+  Result<void> CreateForWrite(uint64_t last_seq);
+  // Appends one record (seq may carry the erase or tombstone bit) through
+  // the write cache, keeping the block's accounting, cache index and
+  // per-subject state; writes it to the file at once when `flush` and the
+  // store writes through.
+  Result<void> WriteRecord(uint64_t rl, uint64_t seq, std::string_view subject,
+                           std::span<const uint8_t> hdr, std::span<const uint8_t> msg, int64_t ts,
+                           bool flush);
+  Result<void> WriteTombstone(uint64_t seq, int64_t ts, bool flush);
+  // Marks seq as skipped: a placeholder record, or just the range when the
+  // block is empty and not the write block.
+  Result<void> SkipMsg(uint64_t seq, int64_t ts, bool is_write_block);
+  // Bytes written to the cache but not yet to the file.
+  size_t PendingWriteSize() const { return writer_ ? writer_->pending.size() : 0; }
+  Result<void> FlushPending();
+  // fsyncs the file (and a key file not yet synced) after writes.
+  Result<void> SyncIfNeeded();
+  void CloseFd();
+  // The first write error, after which the block refuses writes.
+  const std::optional<Error>& WriteError() const { return werr_; }
+  // Rewrites a closed block compressed with the store's algorithm.
+  Result<void> RecompressOnDisk();
+  // Replaces the file with `plain` (compressed when allowed and
+  // configured, then encrypted) through a temporary and a rename.
+  Result<void> AtomicOverwrite(std::span<const uint8_t> plain, bool allow_compress);
+  // Overwrites the record of seq with random bytes under the erase bit.
+  Result<void> EraseRecord(uint64_t seq, bool is_write_block);
+  // Cuts a torn tail found by a rebuild off the file.
+  Result<void> TruncateToValid();
+  // Deletes the block's files (and the delete-map/legacy index files).
+  Result<void> RemoveFiles();
+  // Tombstones in this block for sequences below its first message and at
+  // or above the stream's first sequence (they still hide messages of
+  // earlier blocks).
+  int NumPriorTombstones(uint64_t stream_first_seq);
+  // True when the file on disk starts with a compression header.
+  bool CompressedOnDisk();
+
   // The first message at or after start matching filter; kStoreMsgNotFound
   // when none in this block.
   Result<StoreMsg*> FirstMatching(std::string_view filter, bool wildcard, uint64_t start,
@@ -153,6 +201,22 @@ class MsgBlock {
   };
 
   Result<void> IndexCacheBuf(std::vector<uint8_t> buf);
+  // Opens the file for appending; the write offset is its plaintext size.
+  Result<void> EnableForWriting();
+  void UpdateAccounting(uint64_t seq, int64_t ts, uint64_t rl);
+  // New keys for this block, written to msgs/<N>.key.
+  Result<void> GenerateKeys();
+  Result<std::unique_ptr<crypto::BlockStream>> FreshBlockStream() const;
+
+  // The write side: the open file, how much of the plaintext is on disk,
+  // and the records not yet written.
+  struct Writer {
+    UniqueFd fd;
+    uint64_t wp = 0;
+    std::vector<uint8_t> pending;
+    bool need_sync = false;
+    bool need_key_sync = false;
+  };
 
   const BlockEnv* env_;
   uint32_t index_;
@@ -164,6 +228,8 @@ class MsgBlock {
   std::optional<uint64_t> valid_len_;  // a torn tail starts here
   std::unique_ptr<Cache> cache_;
   std::unique_ptr<SubjectStates> fss_;
+  std::unique_ptr<Writer> writer_;
+  std::optional<Error> werr_;
 };
 
 }  // namespace natscpp::store::filestore

@@ -18,8 +18,8 @@
 
 namespace natscpp::store {
 
-inline constexpr mode_t kDefaultFilePerms = 0640;
-inline constexpr mode_t kDefaultDirPerms = 0750;
+inline constexpr mode_t kDefaultFilePerms = 0600;
+inline constexpr mode_t kDefaultDirPerms = 0700;
 
 // Writes `data` to name + ".tmp" (O_SYNC when `sync`), renames it over
 // `name`, and with `sync` also syncs the directory so the rename persists.

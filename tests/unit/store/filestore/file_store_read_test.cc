@@ -291,13 +291,29 @@ TEST_F(FileStoreOpenErrors, NotAStreamDirectory) {
   EXPECT_NE(missing.error().message().find("not a directory"), std::string::npos);
 }
 
-TEST_F(FileStoreOpenErrors, WritableOpenIsNotPortedYet) {
+TEST_F(FileStoreOpenErrors, WritableOpenOfMissingStoreFails) {
   testing::TempDir dir("writable");
   FileStoreOpenOptions o;
   o.read_only = false;
   auto r = FileStore::Open(dir.path(), o);
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code(), ErrorCode::kUnsupported);
+  EXPECT_EQ(r.error().code(), ErrorCode::kNotFound);
+}
+
+TEST_F(FileStoreOpenErrors, ReadOnlyStoreRefusesWrites) {
+  auto set = Find(false);
+  if (!set) GTEST_SKIP() << "skipped: no unencrypted golden set";
+  GoldenStore g(GoldenSetDir{*set});
+  ASSERT_TRUE(g.ok());
+  auto fs = FileStore::Open(g.stream_dir(), {});
+  ASSERT_TRUE(fs) << fs.error().message();
+  const uint8_t b[] = {'x'};
+  auto w = (*fs)->StoreMsg("foo", {}, b, 0);
+  ASSERT_FALSE(w);
+  EXPECT_EQ(w.error().code(), ErrorCode::kUnsupported);
+  auto rm = (*fs)->RemoveMsg(1);
+  ASSERT_FALSE(rm);
+  EXPECT_EQ(rm.error().code(), ErrorCode::kUnsupported);
 }
 
 TEST_F(FileStoreOpenErrors, MetaSumMismatchAndGarbageMeta) {

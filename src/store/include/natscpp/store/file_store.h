@@ -1,20 +1,30 @@
 // The file store: a stream's directory as the Go server lays it out
 // (FORMAT.md §2), opened the way v2.14.5 opens it.
 //
-// This first part is the read side. A store opened read-only recovers its
-// state exactly as the server would (index.db when it is valid, legacy .idx
-// files where the server trusts them, a rebuild from the blocks otherwise,
-// tombstones, torn tails) but keeps every conclusion in memory: it writes,
-// renames and deletes nothing, and it neither expires messages nor enforces
-// limits. It shows what is stored.
+// Two ways in. Open(read_only) recovers the state exactly as the server
+// would (index.db when it is valid, legacy .idx files where the server
+// trusts them, a rebuild from the blocks otherwise, tombstones, torn tails)
+// but keeps every conclusion in memory: it writes, renames and deletes
+// nothing, and it neither expires messages nor enforces limits. It shows
+// what is stored.
+//
+// Create (and Open with read_only = false) is the server's
+// newFileStoreWithCreated: the same recovery, now carrying out the writes
+// the server makes (truncating a torn tail, removing emptied blocks,
+// writing meta files), then a store that appends records, removes and
+// purges, enforces the stream's limits and, on Stop, writes index.db. What
+// it writes is what v2.14.5 writes, byte for byte where the format is
+// deterministic.
 #ifndef NATSCPP_STORE_FILE_STORE_H_
 #define NATSCPP_STORE_FILE_STORE_H_
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,11 +48,35 @@ struct StoreEncryption {
   std::string account;
 };
 
+// Block compression of a writable store (Go's StoreCompression; the same
+// values as the stream configuration's "compression").
+using StoreCompression = StreamCompression;
+
+// How a writable store lays out and flushes its blocks (Go's
+// FileStoreConfig). Zero durations and sizes mean the server's defaults.
+struct FileStoreConfig {
+  // Largest block before a new one is started; 0: dynBlkSize of the
+  // stream's retention and max bytes (at most 8 MiB).
+  uint64_t block_size = 0;
+  std::chrono::nanoseconds cache_expire{0};          // default 10 s
+  std::chrono::nanoseconds subject_state_expire{0};  // default 2 min
+  std::chrono::nanoseconds sync_interval{0};         // default 2 min
+  // fsync every write (otherwise blocks are synced every sync_interval).
+  bool sync_always = false;
+  // Batch writes in memory and flush them from the background (the
+  // server's default is to write each record through at once).
+  bool async_flush = false;
+  StoreCompression compression = StoreCompression::kNone;
+  // Encrypts the store when set (meta.key, msgs/<N>.key).
+  std::optional<StoreEncryption> encryption;
+};
+
 struct FileStoreOpenOptions {
-  // Only read-only opening exists so far; the write path will add the
-  // server's normal open.
   bool read_only = true;
   std::optional<StoreEncryption> encryption;
+  // For a writable open: block size, flushing and compression. Its
+  // encryption, when set, replaces the field above.
+  FileStoreConfig config;
 };
 
 // Something recovery noticed and worked around, as the server would log it:
@@ -62,6 +96,14 @@ struct StoredConsumer {
 
 class FileStore {
  public:
+  // Opens STREAM_DIR for writing, creating it when missing, with the given
+  // configuration (the server's newFileStoreWithCreated). An existing store
+  // is recovered as the server recovers it, writes included; meta.inf is
+  // written when missing or empty.
+  static Result<std::unique_ptr<FileStore>> Create(const std::filesystem::path& stream_dir,
+                                                   const FileStoreConfig& fcfg,
+                                                   const StreamConfig& cfg, GoTime created);
+
   // Opens STREAM_DIR (.../jetstream/ACCOUNT/streams/NAME): meta.inf checked
   // against meta.sum and decrypted with meta.key when encrypted, then the
   // message state recovered. Fails with a message naming the file and the
@@ -88,17 +130,52 @@ class FileStore {
   // return it.
   // Message `seq` (0 = the first). kStoreMsgNotFound for a deleted or
   // missing sequence inside the stream, kStoreEOF past its end.
-  Result<StoreMsg*> LoadMsg(uint64_t seq, StoreMsg* sm);
+  Result<store::StoreMsg*> LoadMsg(uint64_t seq, store::StoreMsg* sm);
   // The first message at or after `start` whose subject matches `filter`
   // ("" or ">" for all; `wildcard` when filter has wildcards). On kStoreEOF
   // nothing more matches.
-  Result<LoadedMsg> LoadNextMsg(std::string_view filter, bool wildcard, uint64_t start, StoreMsg* sm);
+  Result<LoadedMsg> LoadNextMsg(std::string_view filter, bool wildcard, uint64_t start, store::StoreMsg* sm);
   // The newest message on `subject` (may be a wildcard; "" or ">" = last).
-  Result<StoreMsg*> LoadLastMsg(std::string_view subject, StoreMsg* sm);
+  Result<store::StoreMsg*> LoadLastMsg(std::string_view subject, store::StoreMsg* sm);
   // Messages per subject among those matching filter ("" = all).
   std::map<std::string, uint64_t> SubjectsTotals(std::string_view filter);
   // Count, first and last of the messages matching subject from seq on.
   Result<SimpleState> FilteredState(uint64_t seq, std::string_view subject);
+
+  // ---- writing (a store from Create, or Open with read_only = false;
+  // kUnsupported on a read-only store, kStoreClosed after Stop) ----
+
+  // Appends a message with the next sequence and the current time. `ttl`
+  // in seconds (0: none, -1: never).
+  Result<StoredSeqTs> StoreMsg(std::string_view subject, std::span<const uint8_t> hdr,
+                               std::span<const uint8_t> msg, int64_t ttl);
+  // Appends with a given sequence (0: the next one; any other must be the
+  // next one, else kSequenceMismatch) and timestamp (ns).
+  Result<void> StoreRawMsg(std::string_view subject, std::span<const uint8_t> hdr,
+                           std::span<const uint8_t> msg, uint64_t seq, int64_t ts, int64_t ttl,
+                           bool discard_new_check);
+  // Uses up the next sequence without a message (returns it).
+  Result<uint64_t> SkipMsg(uint64_t seq);
+  Result<uint64_t> SkipMsgNoInterest(uint64_t seq);
+  // Uses up `num` sequences from `seq` on.
+  Result<void> SkipMsgs(uint64_t seq, uint64_t num);
+  // Writes whatever is buffered (async_flush) to the block files.
+  Result<void> FlushAllPending();
+
+  // Removes a message; false when it was already gone. kStoreEOF past the
+  // last sequence.
+  Result<bool> RemoveMsg(uint64_t seq);
+  // Removes and overwrites the message's bytes with random data (not on
+  // an encrypted store, where the server only removes).
+  Result<bool> EraseMsg(uint64_t seq);
+  // Removes every message (returns how many); the sequence carries on.
+  Result<uint64_t> Purge();
+
+  // Flushes, writes index.db (and thw.db/sched.db when used) and closes.
+  // The store answers kStoreClosed afterwards.
+  Result<void> Stop();
+  // Stops without writing state and removes the stream directory.
+  Result<void> Delete();
 
   // Consumer directory names under obs/, sorted.
   std::vector<std::string> ConsumerNames() const;

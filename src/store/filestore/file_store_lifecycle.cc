@@ -1,0 +1,447 @@
+// A writable store's life: creating or reopening the directory (with the
+// writes recovery makes), meta files and keys, the background syncs and
+// state writes, index.db, and stop and delete.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <random>
+#include <system_error>
+
+#include "crypto/highwayhash.h"
+#include "crypto/key_file.h"
+#include "filestore/file_store_impl.h"
+#include "filestore/index_db.h"
+#include "util/file_io.h"
+#include "util/filestore_constants.h"
+#include "util/msg_size.h"
+
+namespace natscpp::store {
+
+using filestore::MsgBlock;
+
+namespace {
+
+constexpr std::chrono::nanoseconds kDefaultCacheExpire = std::chrono::seconds(10);
+constexpr std::chrono::nanoseconds kDefaultSubjectStateExpire = std::chrono::minutes(2);
+constexpr std::chrono::nanoseconds kDefaultSyncInterval = std::chrono::minutes(2);
+// The server writes index.db every two minutes plus up to 30 s of jitter.
+constexpr std::chrono::nanoseconds kStateWriteInterval = std::chrono::minutes(2);
+constexpr std::chrono::nanoseconds kStateWriteJitter = std::chrono::seconds(30);
+// Past this many subjects or interior deletes, only Stop writes index.db.
+constexpr uint64_t kHighCardinalityThreshold = 1'000'000;
+
+std::string HexSum(uint64_t v) {
+  crypto::Hash64Bytes b{};
+  crypto::PutHash64(v, b);
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (uint8_t c : b) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+  return out;
+}
+
+std::chrono::nanoseconds Jitter(std::chrono::nanoseconds max) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  if (max.count() <= 0) return max;
+  return std::chrono::nanoseconds(static_cast<int64_t>(rng() % static_cast<uint64_t>(max.count())));
+}
+
+Result<void> MakeDir(const std::filesystem::path& p) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(p, ec)) return {};
+  std::filesystem::create_directories(p, ec);
+  if (ec) return std::unexpected(IoError(p, "create directory", ec.value()));
+  std::filesystem::permissions(p, static_cast<std::filesystem::perms>(kDefaultDirPerms), ec);
+  return {};
+}
+
+}  // namespace
+
+// go: server/filestore.go:(*fileStore).setupAEK
+Result<void> FileStore::Impl::SetupAek() {
+  if (!prf || aek) return {};
+  auto gen = crypto::GenEncryptionKeys(prf, cipher, crypto::StreamKeyContext(info.config.name));
+  if (!gen) return std::unexpected(gen.error());
+  if (auto r = WriteFileWithSync(DiskIoSemaphore::Default(), dir / kMetaFileKey, gen->encrypted,
+                                 kDefaultFilePerms);
+      !r) {
+    return r;
+  }
+  aek = std::move(gen->aek);
+  return {};
+}
+
+// go: server/filestore.go:(*fileStore).writeStreamMeta
+Result<void> FileStore::Impl::WriteStreamMeta() {
+  if (auto r = SetupAek(); !r) return r;
+  auto json = EncodeFileStreamInfo(info);
+  if (!json) return std::unexpected(json.error());
+  std::vector<uint8_t> b(json->begin(), json->end());
+  if (aek) {
+    auto sealed = crypto::SealWithRandomNonce(*aek, b);
+    if (!sealed) return std::unexpected(sealed.error());
+    b = std::move(*sealed);
+  }
+  auto& dios = DiskIoSemaphore::Default();
+  if (auto r = WriteFileWithSync(dios, dir / kMetaFile, b, kDefaultFilePerms); !r) return r;
+  // meta.sum: HighwayHash-64 of meta.inf keyed with the stream name, hex.
+  const std::string sum =
+      HexSum(crypto::HighwayHash64Sum(crypto::HashKeyFromString(info.config.name), b));
+  return WriteFileWithSync(dios, dir / kMetaFileSum,
+                           std::span(reinterpret_cast<const uint8_t*>(sum.data()), sum.size()),
+                           kDefaultFilePerms);
+}
+
+// go: server/filestore.go:(*fileStore)._writeFullState
+Result<void> FileStore::Impl::WriteFullState(bool force) {
+  if (closed || read_only) return {};
+  if (dirty == 0) return {};
+  if (prf) {
+    if (auto r = SetupAek(); !r) return r;
+  }
+  const uint64_t num_subjects = psim.Size();
+  if (!force) {
+    uint64_t num_deleted = 0;
+    if (state.last.seq > state.first.seq) {
+      num_deleted = (state.last.seq - state.first.seq + 1) - state.msgs;
+    }
+    if (num_subjects > kHighCardinalityThreshold || num_deleted > kHighCardinalityThreshold) {
+      return MakeError(ErrorCode::kInvalidArgument, "stream state too big to write now");
+    }
+  }
+  filestore::FullState fs;
+  fs.msgs = state.msgs;
+  fs.bytes = state.bytes;
+  fs.first_seq = state.first.seq;
+  fs.first_ts = state.first.ts;
+  fs.last_seq = state.last.seq;
+  fs.last_ts = state.last.ts;
+  // The subject tree's own walk order, as the server writes it.
+  psim.Match(">", [&](std::string_view subj, SubjectBlocks* psi) {
+    fs.subjects.push_back({std::string(subj), psi->total, psi->fblk, psi->lblk});
+    return true;
+  });
+  for (const auto& mb : blks) {
+    filestore::FullStateBlock b;
+    b.index = mb->index();
+    b.bytes = mb->bytes;
+    b.first_seq = mb->first.seq;
+    b.first_ts = mb->first.ts;
+    b.last_seq = mb->last.seq;
+    b.last_ts = mb->last.ts;
+    b.ttls = mb->ttls;
+    b.schedules = mb->schedules;
+    b.deleted = mb->dmap;
+    b.num_deleted = mb->dmap.Size();
+    b.msgs = mb->msgs;
+    fs.blocks.push_back(std::move(b));
+    if (mb.get() == lmb) {
+      fs.last_block_index = mb->index();
+      static constexpr std::array<uint8_t, 8> kZero{};
+      if (mb->lchk == kZero && !mb->placeholder) {
+        if (auto l = mb->LastChecksum()) mb->lchk = *l;
+      }
+      fs.last_checksum = mb->lchk;
+    }
+  }
+  if (!filestore::TrackingStatesEqual(fs, filestore::TrackingStateFromBlocks(fs.blocks))) {
+    // The totals and the blocks disagree: rebuild the totals, write later.
+    RebuildStateLocked(std::nullopt);
+    return MakeError(ErrorCode::kCorruptStreamState, "stream state internal inconsistency on write");
+  }
+  auto buf = filestore::EncodeFullState(fs, info.config.name, prf ? aek.get() : nullptr);
+  if (!buf) return std::unexpected(buf.error());
+  const auto fn = dir / kMsgDir / kStreamStateFile;
+  // Written in place, as the server does; a torn index.db fails its
+  // checksum and the blocks are used instead.
+  UniqueFd fd(::open(fn.c_str(), O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, kDefaultFilePerms));
+  if (!fd) return std::unexpected(IoError(fn, "create", errno));
+  for (size_t off = 0; off < buf->size();) {
+    const ssize_t n = ::write(fd.get(), buf->data() + off, buf->size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return std::unexpected(IoError(fn, "write", errno));
+    }
+    off += static_cast<size_t>(n);
+  }
+  if (fd.Reset() != 0) return std::unexpected(IoError(fn, "close", errno));
+  dirty = 0;
+  return {};
+}
+
+// go: server/filestore.go:(*fileStore).syncBlocks
+void FileStore::Impl::SyncBlocks() {
+  std::lock_guard lock(mu);
+  if (closed) return;
+  for (auto& mb : blks) {
+    if (mb.get() != lmb) {
+      // Blocks behind the write block are done: sync and close them.
+      if (auto r = mb->SyncIfNeeded(); !r) SetWriteErr(r.error());
+      mb->CloseFd();
+    } else if (auto r = mb->SyncIfNeeded(); !r) {
+      SetWriteErr(r.error());
+    }
+  }
+  if (!fcfg.sync_always) {
+    const auto sdir = dir / kMsgDir;
+    UniqueFd dfd(::open(sdir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (dfd) (void)::fsync(dfd.get());
+  }
+}
+
+void FileStore::Impl::StartBackground() {
+  executor = std::make_unique<exec::Executor>();
+  // First sync between half the interval and the interval, so stores
+  // opened together do not all sync at once.
+  const auto si = fcfg.sync_interval;
+  sync_timer = executor->Every(si, [this] { SyncBlocks(); });
+  sync_timer.Reset(si / 2 + Jitter(si / 2));
+  state_timer = executor->Every(kStateWriteInterval + Jitter(kStateWriteJitter), [this] {
+    std::lock_guard lock(mu);
+    if (auto r = CheckAndFlushLastBlock(); !r) SetWriteErr(r.error());
+    (void)WriteFullState(false);
+  });
+}
+
+// go: server/filestore.go:(*fileStore).cleanupOldMeta
+void FileStore::Impl::CleanupOldMeta() {
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir / kMsgDir, ec)) {
+    const auto ext = e.path().extension();
+    if (ext == ".idx" || ext == ".fss") std::filesystem::remove(e.path(), ec);
+  }
+}
+
+// The writes of newFileStoreWithCreated after the blocks are recovered.
+Result<void> FileStore::Impl::FinishWritableRecovery() {
+  if (lmb && lmb->placeholder) {
+    // The write block the server creates when it finds none.
+    auto nb = NewMsgBlockForWrite();
+    if (!nb) return std::unexpected(nb.error());
+  }
+  if (auto r = EnforceMsgLimit(); !r) return r;
+  if (auto r = EnforceBytesLimit(); !r) return r;
+  if (auto r = EnforceMsgPerSubjectLimit(); !r) return r;
+  if (info.config.first_seq > 0 && state.first.seq < info.config.first_seq) {
+    if (auto r = PurgeLocked(info.config.first_seq); !r) return std::unexpected(r.error());
+  }
+  std::error_code ec;
+  const auto meta = dir / kMetaFile;
+  if (!std::filesystem::exists(meta, ec) || std::filesystem::file_size(meta, ec) == 0 ||
+      (prf && !std::filesystem::exists(dir / kMetaFileKey, ec))) {
+    if (auto r = WriteStreamMeta(); !r) return r;
+  }
+  CleanupOldMeta();
+  return {};
+}
+
+// go: server/filestore.go:(*fileStore).stop
+Result<void> FileStore::Impl::StopLocked(bool delete_files, bool write_state,
+                                         std::unique_lock<std::recursive_mutex>& lock) {
+  if (closed) return MakeError(ErrorCode::kStoreClosed, "store is closed");
+  // The timers' callbacks take mu: stop the executor without holding it.
+  lock.unlock();
+  if (executor) executor->Stop();
+  lock.lock();
+  if (closed) return MakeError(ErrorCode::kStoreClosed, "store is closed");
+  Result<void> out;
+  if (write_state && !read_only) {
+    if (auto r = CheckAndFlushLastBlock(); !r) out = r;
+  }
+  for (auto& mb : blks) mb->CloseFd();
+  if (write_state && !read_only && out) {
+    if (auto r = WriteFullState(true); !r) out = r;
+  }
+  closed = true;
+  if (delete_files) {
+    blks.clear();
+    bim.clear();
+    cached_.clear();
+    lmb = nullptr;
+    if (auto r = RemoveAllWithRetry(DiskIoSemaphore::Default(), dir); !r) return r;
+  }
+  return out;
+}
+
+FileStore::Impl::~Impl() {
+  sync_timer = {};
+  state_timer = {};
+  if (executor) executor->Stop();
+}
+
+// ---- FileStore's writable entry points ----
+
+Result<std::unique_ptr<FileStore>> FileStore::Create(const std::filesystem::path& stream_dir,
+                                                     const FileStoreConfig& fcfg_in,
+                                                     const StreamConfig& cfg, GoTime created) {
+  if (cfg.name.empty()) return MakeError(ErrorCode::kInvalidArgument, "name required");
+  if (cfg.storage != StorageType::kFile) {
+    return MakeError(ErrorCode::kInvalidArgument, "fileStore requires file storage type in config");
+  }
+  FileStoreConfig fcfg = fcfg_in;
+  const bool encrypted = fcfg.encryption && !fcfg.encryption->key.empty();
+  if (fcfg.block_size == 0) {
+    fcfg.block_size = DynBlkSize(cfg.retention == RetentionPolicy::kLimits, cfg.max_bytes, encrypted);
+  }
+  if (fcfg.block_size > kMaxBlockSize) {
+    return MakeError(ErrorCode::kInvalidArgument, "filestore max block size is 8.0 MB");
+  }
+  if (fcfg.cache_expire.count() == 0) fcfg.cache_expire = kDefaultCacheExpire;
+  if (fcfg.subject_state_expire.count() == 0) fcfg.subject_state_expire = kDefaultSubjectStateExpire;
+  if (fcfg.sync_interval.count() == 0) fcfg.sync_interval = kDefaultSyncInterval;
+
+  std::filesystem::path dir = stream_dir.lexically_normal();
+  if (!dir.has_filename()) dir = dir.parent_path();
+  std::error_code ec;
+  if (std::filesystem::exists(dir, ec) && !std::filesystem::is_directory(dir, ec)) {
+    return MakeError(ErrorCode::kInvalidArgument, dir.string() + ": storage directory is not a directory");
+  }
+  if (auto r = MakeDir(dir); !r) return std::unexpected(r.error());
+  if (::access(dir.c_str(), W_OK) != 0) {
+    return MakeError(ErrorCode::kIo, dir.string() + ": storage directory is not writable");
+  }
+  if (auto r = MakeDir(dir / kMsgDir); !r) return std::unexpected(r.error());
+  if (auto r = MakeDir(dir / kConsumerDir); !r) return std::unexpected(r.error());
+
+  auto impl = std::make_unique<Impl>();
+  impl->dir = dir;
+  impl->fcfg = fcfg;
+  impl->read_only = false;
+  impl->info.created = created;
+  impl->info.config = cfg;
+
+  const bool has_key_file = std::filesystem::exists(dir / kMetaFileKey, ec);
+  if (encrypted) {
+    std::string account = fcfg.encryption->account;
+    if (account.empty()) {
+      const auto streams = dir.parent_path();
+      account = streams.filename() == "streams" ? streams.parent_path().filename().string() : "$G";
+    }
+    impl->prf = crypto::KeyGen(fcfg.encryption->key, account);
+    impl->cipher = fcfg.encryption->cipher;
+    if (has_key_file) {
+      auto kf = ReadWholeFile(dir / kMetaFileKey);
+      if (!kf) return std::unexpected(kf.error());
+      auto aek = crypto::RecoverAek(impl->prf, impl->cipher,
+                                    crypto::StreamKeyContext(cfg.name), *kf);
+      if (!aek) {
+        return MakeError(ErrorCode::kCrypto, std::string(kMetaFileKey) +
+                                                 ": cannot recover the stream key: " +
+                                                 aek.error().message());
+      }
+      impl->aek = std::move(*aek);
+    }
+  } else if (has_key_file) {
+    return MakeError(ErrorCode::kCrypto, "encryption not enabled but the store has a meta.key (no main key)");
+  }
+  impl->env.msgs_dir = dir / kMsgDir;
+  impl->env.stream = cfg.name;
+  impl->env.prf = impl->prf;
+  impl->env.cipher = impl->cipher;
+  impl->env.read_only = false;
+  impl->env.sync_always = fcfg.sync_always;
+  impl->env.flush_in_place = !fcfg.async_flush;
+  impl->env.compression = fcfg.compression == StoreCompression::kS2 ? s2::StoreCompression::kS2
+                                                                     : s2::StoreCompression::kNone;
+
+  std::unique_ptr<FileStore> fs(new FileStore(std::move(impl)));
+  for (const auto& name : fs->ConsumerNames()) {
+    if (std::filesystem::exists(fs->impl_->dir / kConsumerDir / name / kMetaFile, ec)) {
+      ++fs->impl_->num_consumers;
+    }
+  }
+  if (auto r = fs->impl_->Recover(); !r) return std::unexpected(r.error());
+  fs->impl_->StartBackground();
+  return fs;
+}
+
+Result<StoredSeqTs> FileStore::StoreMsg(std::string_view subject, std::span<const uint8_t> hdr,
+                                        std::span<const uint8_t> msg, int64_t ttl) {
+  std::lock_guard lock(impl_->mu);
+  if (auto r = impl_->CheckWritable(); !r) return std::unexpected(r.error());
+  const uint64_t seq = impl_->state.last.seq + 1;
+  const int64_t ts = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+  if (auto r = impl_->StoreRawMsgLocked(subject, hdr, msg, seq, ts, ttl, true); !r) {
+    return std::unexpected(r.error());
+  }
+  return StoredSeqTs{seq, ts};
+}
+
+Result<void> FileStore::StoreRawMsg(std::string_view subject, std::span<const uint8_t> hdr,
+                                    std::span<const uint8_t> msg, uint64_t seq, int64_t ts,
+                                    int64_t ttl, bool discard_new_check) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->StoreRawMsgLocked(subject, hdr, msg, seq, ts, ttl, discard_new_check);
+}
+
+Result<uint64_t> FileStore::SkipMsg(uint64_t seq) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->SkipMsgLocked(seq, false);
+}
+
+Result<uint64_t> FileStore::SkipMsgNoInterest(uint64_t seq) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->SkipMsgLocked(seq, true);
+}
+
+Result<void> FileStore::SkipMsgs(uint64_t seq, uint64_t num) {
+  std::lock_guard lock(impl_->mu);
+  return impl_->SkipMsgsLocked(seq, num);
+}
+
+// go: server/filestore.go:(*fileStore).FlushAllPending
+Result<void> FileStore::FlushAllPending() {
+  std::lock_guard lock(impl_->mu);
+  if (auto r = impl_->CheckWritable(); !r) return r;
+  return impl_->CheckAndFlushLastBlock();
+}
+
+// go: server/filestore.go:(*fileStore).RemoveMsg
+Result<bool> FileStore::RemoveMsg(uint64_t seq) {
+  std::lock_guard lock(impl_->mu);
+  if (auto r = impl_->CheckWritable(); !r) return std::unexpected(r.error());
+  return impl_->RemoveMsg(seq, false, false);
+}
+
+// go: server/filestore.go:(*fileStore).EraseMsg
+Result<bool> FileStore::EraseMsg(uint64_t seq) {
+  std::lock_guard lock(impl_->mu);
+  if (auto r = impl_->CheckWritable(); !r) return std::unexpected(r.error());
+  return impl_->RemoveMsg(seq, true, false);
+}
+
+// go: server/filestore.go:(*fileStore).Purge
+Result<uint64_t> FileStore::Purge() {
+  std::lock_guard lock(impl_->mu);
+  if (auto r = impl_->CheckWritable(); !r) return std::unexpected(r.error());
+  auto purged = impl_->PurgeLocked(0);
+  if (!purged) {
+    impl_->SetWriteErr(purged.error());
+    return purged;
+  }
+  if (*purged > 0) (void)impl_->WriteFullState(true);
+  return purged;
+}
+
+// go: server/filestore.go:(*fileStore).Stop
+Result<void> FileStore::Stop() {
+  std::unique_lock lock(impl_->mu);
+  return impl_->StopLocked(false, true, lock);
+}
+
+// go: server/filestore.go:(*fileStore).Delete
+Result<void> FileStore::Delete() {
+  std::unique_lock lock(impl_->mu);
+  if (impl_->read_only) return MakeError(ErrorCode::kUnsupported, "the store was opened read-only");
+  if (impl_->closed) {
+    return RemoveAllWithRetry(DiskIoSemaphore::Default(), impl_->dir);
+  }
+  return impl_->StopLocked(true, false, lock);
+}
+
+}  // namespace natscpp::store
