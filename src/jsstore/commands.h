@@ -22,7 +22,15 @@ struct DumpOptions {
   uint64_t from = 0;    // first sequence to show (0 = the first)
 };
 
+struct ImportOptions {
+  std::string config_path;  // stream.json
+  uint64_t block_size = 0;  // 0: the server's choice
+  std::string compression = "none";
+};
+
 int RunInfo(const StoreSettings& s, bool json);
+// Builds a new store from `dump --json` lines on standard input.
+int RunImport(const StoreSettings& s, const ImportOptions& o);
 int RunDump(const StoreSettings& s, const DumpOptions& d);
 int RunConsumers(const StoreSettings& s, bool json);
 // Built when the store library has natscpp/store/verify.h.

@@ -1,6 +1,6 @@
 // jsstore: offline inspection of a JetStream file-store stream directory
-// (.../jetstream/ACCOUNT/streams/NAME), read-only, shown the way the Go
-// server's JetStream API reports the same stream.
+// (.../jetstream/ACCOUNT/streams/NAME), shown the way the Go server's
+// JetStream API reports the same stream; `import` builds a new one.
 #include <CLI/CLI.hpp>
 
 #include <csignal>
@@ -26,7 +26,7 @@ void AddStoreOptions(CLI::App* cmd, js::StoreSettings& s) {
 }
 
 int Main(int argc, char** argv) {
-  CLI::App app{"jsstore: read a JetStream file-store stream directory offline (read-only)"};
+  CLI::App app{"jsstore: read, check and build JetStream file-store stream directories offline"};
   app.require_subcommand(1);
   int rc = js::kExitOk;
 
@@ -36,6 +36,20 @@ int Main(int argc, char** argv) {
   AddStoreOptions(info, info_s);
   info->add_flag("--json", info_json, "one JSON object {\"config\": ..., \"state\": ...}");
   info->callback([&] { rc = js::RunInfo(info_s, info_json); });
+
+  js::StoreSettings import_s;
+  js::ImportOptions import_o;
+  auto* imp = app.add_subcommand("import",
+                                 "build a new stream directory from `dump --json` lines on stdin");
+  AddStoreOptions(imp, import_s);
+  imp->add_option("--config", import_o.config_path,
+                  "stream.json: STREAM.INFO's response or its config object")
+      ->required();
+  imp->add_option("--block-size", import_o.block_size, "block size in bytes (default: the server's)");
+  imp->add_option("--compression", import_o.compression, "block compression")
+      ->check(CLI::IsMember({"none", "s2"}))
+      ->capture_default_str();
+  imp->callback([&] { rc = js::RunImport(import_s, import_o); });
 
   js::StoreSettings dump_s;
   js::DumpOptions dump_o;
