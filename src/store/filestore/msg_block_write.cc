@@ -49,7 +49,7 @@ Result<std::unique_ptr<crypto::BlockStream>> MsgBlock::FreshBlockStream() const 
   return crypto::GenBlockEncryptionKey(key_cipher_, keys_->seed, keys_->nonce);
 }
 
-// go: server/filestore.go:(*fileStore).newMsgBlockForWrite
+// The block's own half of the store's newMsgBlockForWrite.
 Result<void> MsgBlock::CreateForWrite(uint64_t last_seq) {
   first = {last_seq + 1, 0};
   last = {last_seq, 0};
@@ -239,7 +239,7 @@ Result<void> MsgBlock::FlushPending() {
   return {};
 }
 
-// go: server/filestore.go:(*fileStore).syncBlocks
+// The per-block step of the store's syncBlocks.
 Result<void> MsgBlock::SyncIfNeeded() {
   if (!writer_) return {};
   if (writer_->need_sync) {
