@@ -21,9 +21,6 @@ int64_t NowNanos() {
       .count();
 }
 
-// go: server/filestore.go:isFileStoreMsgTooLarge
-bool MsgTooLarge(uint64_t rl) { return (rl & kHeaderBit) != 0 || rl > kRecordLenBadThreshold; }
-
 constexpr std::string_view kRollupHeader = "Nats-Rollup";
 
 }  // namespace
@@ -113,7 +110,7 @@ Result<uint64_t> FileStore::Impl::WriteMsgRecord(uint64_t seq, int64_t ts,
                                                  std::span<const uint8_t> hdr,
                                                  std::span<const uint8_t> msg) {
   const uint64_t rl = FileStoreMsgSize(subject, hdr.size(), msg.size());
-  if (MsgTooLarge(rl)) return MakeError(ErrorCode::kMsgTooLarge, "message too large");
+  if (IsFileStoreMsgTooLarge(rl)) return MakeError(ErrorCode::kMsgTooLarge, "message too large");
   auto mb = CheckLastBlock(rl);
   if (!mb) return std::unexpected(mb.error());
   ++dirty;
