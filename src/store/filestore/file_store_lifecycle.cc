@@ -318,7 +318,12 @@ Result<std::unique_ptr<FileStore>> FileStore::Create(const std::filesystem::path
     std::string account = fcfg.encryption->account;
     if (account.empty()) {
       const auto streams = dir.parent_path();
-      account = streams.filename() == "streams" ? streams.parent_path().filename().string() : "$G";
+      if (streams.filename() != "streams") {
+        return MakeError(ErrorCode::kInvalidArgument,
+                         dir.string() +
+                             ": cannot tell the account from the path (.../ACCOUNT/streams/NAME); give it");
+      }
+      account = streams.parent_path().filename().string();
     }
     impl->prf = crypto::KeyGen(fcfg.encryption->key, account);
     impl->cipher = fcfg.encryption->cipher;

@@ -181,7 +181,8 @@ class MsgBlock {
   // or above the stream's first sequence (they still hide messages of
   // earlier blocks).
   int NumPriorTombstones(uint64_t stream_first_seq);
-  // True when the file on disk starts with a compression header.
+  // True when the file on disk starts with a compression header (read
+  // once, then tracked by the rewrites that change it).
   bool CompressedOnDisk();
 
   // The first message at or after start matching filter; kStoreMsgNotFound
@@ -206,6 +207,7 @@ class MsgBlock {
   void UpdateAccounting(uint64_t seq, int64_t ts, uint64_t rl);
   // New keys for this block, written to msgs/<N>.key.
   Result<void> GenerateKeys();
+  bool ReadCompressedOnDisk();
   Result<std::unique_ptr<crypto::BlockStream>> FreshBlockStream() const;
 
   // The write side: the open file, how much of the plaintext is on disk,
@@ -230,6 +232,7 @@ class MsgBlock {
   std::unique_ptr<SubjectStates> fss_;
   std::unique_ptr<Writer> writer_;
   std::optional<Error> werr_;
+  std::optional<bool> compressed_on_disk_;
 };
 
 }  // namespace natscpp::store::filestore

@@ -54,6 +54,7 @@ Result<void> MsgBlock::CreateForWrite(uint64_t last_seq) {
   first = {last_seq + 1, 0};
   last = {last_seq, 0};
   placeholder = false;
+  compressed_on_disk_ = false;
   cache_ = std::make_unique<Cache>();
   fss_ = std::make_unique<SubjectStates>();
   const int fd = ::open(mfn_.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, kDefaultFilePerms);
@@ -311,6 +312,7 @@ Result<void> MsgBlock::AtomicOverwrite(std::span<const uint8_t> plain, bool allo
   }
   rbytes = out.size();
   valid_len_.reset();
+  compressed_on_disk_ = allow_compress && env_->compression != s2::StoreCompression::kNone;
   if (was_open) return EnableForWriting();
   return {};
 }
@@ -397,6 +399,12 @@ int MsgBlock::NumPriorTombstones(uint64_t stream_first_seq) {
 }
 
 bool MsgBlock::CompressedOnDisk() {
+  if (compressed_on_disk_) return *compressed_on_disk_;
+  compressed_on_disk_ = ReadCompressedOnDisk();
+  return *compressed_on_disk_;
+}
+
+bool MsgBlock::ReadCompressedOnDisk() {
   UniqueFd fd(::open(mfn_.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd) return false;
   std::vector<uint8_t> head(16);
