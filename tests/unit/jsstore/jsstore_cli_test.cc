@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -34,10 +35,11 @@ std::string Quote(const std::string& s) {
   return q + "'";
 }
 
-RunResult RunTool(const std::vector<std::string>& args) {
+RunResult RunTool(const std::vector<std::string>& args, const std::string& stdin_path = {}) {
   TempDir tmp("jsstore-run");
   std::string cmd = Quote(JSSTORE_BIN);
   for (const std::string& a : args) cmd += " " + Quote(a);
+  if (!stdin_path.empty()) cmd += " <" + Quote(stdin_path);
   cmd += " >" + Quote((tmp.path() / "out").string()) + " 2>" + Quote((tmp.path() / "err").string());
   RunResult r;
   const int status = std::system(cmd.c_str());
@@ -289,3 +291,106 @@ TEST(JsstoreCliNoStore, BadUsageFailsWithoutCrashing) {
 }
 
 }  // namespace
+
+namespace {
+
+void WriteText(const std::filesystem::path& p, const std::string& text) {
+  std::ofstream(p, std::ios::binary) << text;
+}
+
+// info --json and dump --json of a Go-written store, imported into a new
+// directory: the same state (consumers are not imported) and the same
+// messages, byte for byte in dump's output.
+void ExpectImportRoundTrip(const GoldenStore& g, const std::vector<std::string>& key_args) {
+  TempDir tmp("jsstore-import");
+  std::vector<std::string> info_args = {"info", g.stream_dir().string(), "--json"};
+  info_args.insert(info_args.end(), key_args.begin(), key_args.end());
+  const RunResult info = RunTool(info_args);
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  std::vector<std::string> dump_args = {"dump", g.stream_dir().string(), "--json"};
+  dump_args.insert(dump_args.end(), key_args.begin(), key_args.end());
+  const RunResult dump = RunTool(dump_args);
+  ASSERT_EQ(dump.exit_code, 0) << dump.err;
+  WriteText(tmp.path() / "stream.json", info.out);
+  WriteText(tmp.path() / "msgs.jsonl", dump.out);
+
+  const auto name = json::parse(info.out)["config"]["name"].get<std::string>();
+  const auto out_dir = tmp.path() / "$G" / "streams" / name;
+  std::vector<std::string> imp = {"import", out_dir.string(), "--config", (tmp.path() / "stream.json").string()};
+  imp.insert(imp.end(), key_args.begin(), key_args.end());
+  const RunResult r = RunTool(imp, (tmp.path() / "msgs.jsonl").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("imported"), std::string::npos) << r.err;
+
+  std::vector<std::string> info2 = {"info", out_dir.string(), "--json"};
+  info2.insert(info2.end(), key_args.begin(), key_args.end());
+  const RunResult after = RunTool(info2);
+  ASSERT_EQ(after.exit_code, 0) << after.err;
+  json want = json::parse(info.out)["state"];
+  json got = json::parse(after.out)["state"];
+  want.erase("consumer_count");
+  got.erase("consumer_count");
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(json::parse(after.out)["config"], json::parse(info.out)["config"]);
+  std::vector<std::string> dump2 = {"dump", out_dir.string(), "--json"};
+  dump2.insert(dump2.end(), key_args.begin(), key_args.end());
+  const RunResult again = RunTool(dump2);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.out, dump.out);
+  if (!key_args.empty()) {
+    EXPECT_TRUE(std::filesystem::exists(out_dir / "meta.key"));
+  }
+}
+
+}  // namespace
+
+TEST_F(JsstoreCli, ImportRebuildsAGoStoreMessageForMessage) {
+  GoldenStore g("2.14.5/basic");
+  ASSERT_TRUE(g.ok());
+  ExpectImportRoundTrip(g, {});
+}
+
+TEST_F(JsstoreCli, ImportEncrypted) {
+  GoldenStore g("2.14.5/aes");
+  ASSERT_TRUE(g.ok());
+  const json& enc = g.expect()["encryption"];
+  ExpectImportRoundTrip(g, {"--key", enc["key"].get<std::string>(), "--cipher", enc["cipher"].get<std::string>()});
+}
+
+TEST_F(JsstoreCli, ImportRejectsBadInputWithTheLine) {
+  TempDir tmp("jsstore-import-bad");
+  WriteText(tmp.path() / "stream.json", R"({"config":{"name":"S","subjects":["a.>"],"storage":"file"}})");
+  const std::string ok_line = R"({"subject":"a.b","seq":1,"data":"aGk=","time":"2024-01-02T03:04:05.000000006Z"})";
+  WriteText(tmp.path() / "good.jsonl", ok_line + "\n");
+  // The directory must carry the stream's name.
+  RunResult r = RunTool({"import", (tmp.path() / "X").string(), "--config", (tmp.path() / "stream.json").string()},
+                        (tmp.path() / "good.jsonl").string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("named after the stream"), std::string::npos) << r.err;
+  EXPECT_EQ(LineCount(r.err), 1u);
+  // A sequence that does not increase, named by its line.
+  WriteText(tmp.path() / "bad.jsonl", ok_line + "\n" + ok_line + "\n");
+  r = RunTool({"import", (tmp.path() / "a" / "S").string(), "--config", (tmp.path() / "stream.json").string()},
+              (tmp.path() / "bad.jsonl").string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("line 2"), std::string::npos) << r.err;
+  // Garbage and bad base64.
+  WriteText(tmp.path() / "junk.jsonl", "{not json\n");
+  r = RunTool({"import", (tmp.path() / "b" / "S").string(), "--config", (tmp.path() / "stream.json").string()},
+              (tmp.path() / "junk.jsonl").string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("line 1"), std::string::npos) << r.err;
+  WriteText(tmp.path() / "b64.jsonl", R"({"subject":"a.b","seq":1,"data":"@@@","time":"2024-01-02T03:04:05Z"})" "\n");
+  r = RunTool({"import", (tmp.path() / "c" / "S").string(), "--config", (tmp.path() / "stream.json").string()},
+              (tmp.path() / "b64.jsonl").string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("base64"), std::string::npos) << r.err;
+  // An existing stream is never overwritten.
+  r = RunTool({"import", (tmp.path() / "d" / "S").string(), "--config", (tmp.path() / "stream.json").string()},
+              (tmp.path() / "good.jsonl").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = RunTool({"import", (tmp.path() / "d" / "S").string(), "--config", (tmp.path() / "stream.json").string()},
+              (tmp.path() / "good.jsonl").string());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("already holds a stream"), std::string::npos) << r.err;
+}
