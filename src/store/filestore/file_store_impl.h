@@ -76,6 +76,9 @@ class FileStore::Impl {
   Result<void> ForceRemoveMsgBlock(filestore::MsgBlock* mb);
   Result<void> PurgeMsgBlock(filestore::MsgBlock* mb);
   Result<uint64_t> PurgeLocked(uint64_t fseq);
+  Result<uint64_t> PurgeEx(std::string_view subject, uint64_t sequence, uint64_t keep);
+  Result<uint64_t> CompactLocked(uint64_t seq);
+  Result<uint64_t> CompactBelow(uint64_t seq);
   Result<void> CheckAndFlushLastBlock();
   Result<void> WriteStreamMeta();
   Result<void> SetupAek();
@@ -152,6 +155,7 @@ class FileStore::Impl {
   Result<void> RecoverMsgs();
   Result<filestore::MsgBlock*> RecoverMsgBlock(uint32_t index);
   Result<void> CheckPartialPurge();
+  Result<void> RecoverPartialPurge();
   std::vector<filestore::MsgBlock*> cached_;  // most recent last
   std::vector<uint32_t> purged_blocks_;  // blocks a finished purge removes
 };

@@ -165,6 +165,7 @@ Result<void> FileStore::Impl::PopulateGlobalPerSubjectInfo(MsgBlock* mb) {
 Result<void> FileStore::Impl::CheckPartialPurge() {
   const auto ndir = dir / "__new_msgs__";
   std::error_code ec;
+  if (!read_only) return RecoverPartialPurge();
   if (std::filesystem::is_directory(ndir, ec)) {
     if (!BlockIndices(ndir).empty()) {
       env.msgs_dir = ndir;
@@ -181,6 +182,36 @@ Result<void> FileStore::Impl::CheckPartialPurge() {
   if (std::filesystem::exists(dir / "__msgs__", ec)) {
     Note("__msgs__", "left over from a purge or delete; the server removes it");
   }
+  return {};
+}
+
+// go: server/filestore.go:(*fileStore).recoverPartialPurge
+Result<void> FileStore::Impl::RecoverPartialPurge() {
+  const auto mdir = dir / kMsgDir;
+  const auto ndir = dir / "__new_msgs__";
+  std::error_code ec;
+  if (std::filesystem::is_directory(ndir, ec)) {
+    if (!BlockIndices(ndir).empty()) {
+      // The new block was in place: the old messages are gone for good.
+      std::filesystem::remove_all(mdir, ec);
+      if (ec) return std::unexpected(IoError(mdir, "remove", ec.value()));
+      std::filesystem::rename(ndir, mdir, ec);
+      if (ec) return std::unexpected(IoError(ndir, "move", ec.value()));
+    } else {
+      // The purge did not get that far: drop the blocks whose keys it had
+      // already replaced, then the partial directory.
+      for (const auto& e : std::filesystem::directory_iterator(ndir, ec)) {
+        if (auto n = ParseIndexedName(e.path().filename().string(), ".key")) {
+          const auto blk = mdir / (std::to_string(*n) + ".blk");
+          std::error_code rec;
+          std::filesystem::remove(blk, rec);
+          if (rec) return std::unexpected(IoError(blk, "remove", rec.value()));
+        }
+      }
+      std::filesystem::remove_all(ndir, ec);
+    }
+  }
+  std::filesystem::remove_all(dir / "__msgs__", ec);
   return {};
 }
 

@@ -46,6 +46,8 @@ inline std::string Str(std::span<const uint8_t> b) {
   return {reinterpret_cast<const char*>(b.data()), b.size()};
 }
 
+// Instantiated once for the whole test program, at the end of
+// file_store_write_test.cc; TEST_Ps in other files run under it too.
 class FileStorePermutations : public ::testing::TestWithParam<Permutation> {
  protected:
   // Go's tests key encrypted stores with this string.
