@@ -253,7 +253,10 @@ Result<void> FileStore::Impl::StopLocked(bool delete_files, bool write_state,
   }
   for (auto& mb : blks) mb->CloseFd();
   if (write_state && !read_only && out) {
-    if (auto r = WriteFullState(true); !r) out = r;
+    // As the server does, a state that cannot be written now (its totals
+    // disagree with the blocks) does not fail the stop: the next open
+    // rebuilds from the blocks.
+    (void)WriteFullState(true);
   }
   closed = true;
   if (delete_files) {
@@ -431,6 +434,21 @@ Result<uint64_t> FileStore::Purge() {
   }
   if (*purged > 0) (void)impl_->WriteFullState(true);
   return purged;
+}
+
+Result<uint64_t> FileStore::PurgeEx(std::string_view subject, uint64_t sequence, uint64_t keep) {
+  std::lock_guard lock(impl_->mu);
+  if (auto r = impl_->CheckWritable(); !r) return std::unexpected(r.error());
+  auto r = impl_->PurgeEx(subject, sequence, keep);
+  if (!r) impl_->SetWriteErr(r.error());
+  return r;
+}
+
+// go: server/filestore.go:(*fileStore).Compact
+Result<uint64_t> FileStore::Compact(uint64_t seq) {
+  std::lock_guard lock(impl_->mu);
+  if (auto r = impl_->CheckWritable(); !r) return std::unexpected(r.error());
+  return impl_->CompactLocked(seq);
 }
 
 // go: server/filestore.go:(*fileStore).Stop

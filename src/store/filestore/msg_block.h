@@ -173,6 +173,9 @@ class MsgBlock {
   Result<void> AtomicOverwrite(std::span<const uint8_t> plain, bool allow_compress);
   // Overwrites the record of seq with random bytes under the erase bit.
   Result<void> EraseRecord(uint64_t seq, bool is_write_block);
+  // Rewrites the block to start at seq's record (the records before it
+  // are gone from the file); false when seq has no record here.
+  Result<bool> CutHeadBefore(uint64_t seq);
   // Cuts a torn tail found by a rebuild off the file.
   Result<void> TruncateToValid();
   // Deletes the block's files (and the delete-map/legacy index files).

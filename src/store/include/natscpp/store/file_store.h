@@ -170,6 +170,13 @@ class FileStore {
   Result<bool> EraseMsg(uint64_t seq);
   // Removes every message (returns how many); the sequence carries on.
   Result<uint64_t> Purge();
+  // Removes the messages matching subject ("" or ">" for all) below
+  // `sequence` (0: no bound), keeping the newest `keep` of them; returns
+  // how many went.
+  Result<uint64_t> PurgeEx(std::string_view subject, uint64_t sequence, uint64_t keep);
+  // Removes every message below seq (past the last: everything, and the
+  // stream then starts at seq).
+  Result<uint64_t> Compact(uint64_t seq);
 
   // Flushes, writes index.db (and thw.db/sched.db when used) and closes.
   // The store answers kStoreClosed afterwards.
