@@ -347,7 +347,7 @@ Result<void> MsgBlock::EraseRecord(uint64_t seq, bool is_write_block) {
   return AtomicOverwrite(cache_->buf, !is_write_block);
 }
 
-// go: server/filestore.go:(*msgBlock).truncate
+// The tail repair of the block truncate a rebuild asks for.
 Result<void> MsgBlock::TruncateToValid() {
   if (!valid_len_ || env_->read_only) return {};
   if (CompressedOnDisk()) return {};  // rewritten whole when next compacted
