@@ -8,6 +8,7 @@
 #include "crypto/highwayhash.h"
 #include "natscpp/store/state_codec.h"
 #include "util/file_io.h"
+#include "util/hex.h"
 
 namespace natscpp::store::filestore {
 
@@ -32,15 +33,6 @@ Result<std::vector<uint8_t>> ReadFile(const fs::path& p) {
   return data;
 }
 
-std::string HexLower(const crypto::Hash64Bytes& b) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (uint8_t c : b) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 0xf]);
-  }
-  return out;
-}
 
 std::unexpected<Error> Prefixed(const Error& e, const fs::path& file, std::string_view what) {
   return std::unexpected(Error(e.code(), file.string() + ": " + std::string(what) + ": " + e.message(),

@@ -12,6 +12,7 @@
 #include "filestore/consumer_file_store.h"
 #include "filestore/file_store_impl.h"
 #include "util/file_io.h"
+#include "util/hex.h"
 #include "util/filestore_constants.h"
 
 namespace natscpp::store {
@@ -22,13 +23,7 @@ namespace {
 std::string Hex(uint64_t v) {
   crypto::Hash64Bytes b{};
   crypto::PutHash64(v, b);
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (uint8_t c : b) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 15]);
-  }
-  return out;
+  return HexLower(b);
 }
 
 Error OpenError(ErrorCode code, std::string_view file, std::string_view cause) {

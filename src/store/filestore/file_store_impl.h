@@ -79,6 +79,10 @@ class FileStore::Impl {
   Result<uint64_t> PurgeEx(std::string_view subject, uint64_t sequence, uint64_t keep);
   Result<uint64_t> CompactLocked(uint64_t seq);
   Result<uint64_t> CompactBelow(uint64_t seq);
+  // Removes every message after seq; 0 resets the store (file_store_truncate.cc).
+  Result<void> Truncate(uint64_t seq);
+  Result<void> Reset();
+  Result<void> ResetGlobalPerSubjectInfo();
   Result<void> CheckAndFlushLastBlock();
   Result<void> WriteStreamMeta();
   Result<void> SetupAek();
@@ -91,6 +95,14 @@ class FileStore::Impl {
   Result<void> CheckWritable() const;
   Result<void> StopLocked(bool delete_files, bool write_state, std::unique_lock<std::recursive_mutex>& lock);
   void StartBackground();
+  // ---- max-age expiry (file_store_expire.cc); callers hold mu ----
+  Result<void> ExpireMsgsOnRecover();
+  void StartAgeChk();
+  void ResetAgeChk(int64_t delta);
+  void CancelAgeChk();
+  void ArmAgeChk(int64_t delay);
+  // The age timer's callback; takes mu itself.
+  void ExpireMsgs();
 
   FileStoreConfig fcfg;
   bool read_only = true;
@@ -101,6 +113,13 @@ class FileStore::Impl {
   std::unique_ptr<exec::Executor> executor;
   exec::Executor::Timer sync_timer;
   exec::Executor::Timer state_timer;
+  // Max-age expiry. The handle is kept once made; age_chk says whether the
+  // check is on (Go: ageChk != nil).
+  exec::Executor::Timer age_timer;
+  bool age_chk = false;
+  bool age_chk_run = false;   // an expiry pass is running
+  int64_t age_chk_time = 0;   // when the armed check fires, Unix ns
+  bool received_any = false;  // StoreRawMsg has stored a message
 
   // ---- configuration and environment ----
   std::filesystem::path dir;

@@ -13,6 +13,7 @@
 #include "filestore/file_store_impl.h"
 #include "filestore/index_db.h"
 #include "util/file_io.h"
+#include "util/hex.h"
 #include "util/filestore_constants.h"
 #include "util/msg_size.h"
 
@@ -34,13 +35,7 @@ constexpr uint64_t kHighCardinalityThreshold = 1'000'000;
 std::string HexSum(uint64_t v) {
   crypto::Hash64Bytes b{};
   crypto::PutHash64(v, b);
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (uint8_t c : b) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 15]);
-  }
-  return out;
+  return HexLower(b);
 }
 
 std::chrono::nanoseconds Jitter(std::chrono::nanoseconds max) {
@@ -193,7 +188,8 @@ void FileStore::Impl::SyncBlocks() {
 }
 
 void FileStore::Impl::StartBackground() {
-  executor = std::make_unique<exec::Executor>();
+  // The recovery's age check may have made it already.
+  if (!executor) executor = std::make_unique<exec::Executor>();
   // First sync between half the interval and the interval, so stores
   // opened together do not all sync at once.
   const auto si = fcfg.sync_interval;
@@ -224,6 +220,10 @@ Result<void> FileStore::Impl::FinishWritableRecovery() {
   }
   if (auto r = EnforceMsgLimit(); !r) return r;
   if (auto r = EnforceBytesLimit(); !r) return r;
+  if (info.config.max_age.count() != 0) {
+    if (auto r = ExpireMsgsOnRecover(); !r) return r;
+    StartAgeChk();
+  }
   if (auto r = EnforceMsgPerSubjectLimit(); !r) return r;
   if (info.config.first_seq > 0 && state.first.seq < info.config.first_seq) {
     if (auto r = PurgeLocked(info.config.first_seq); !r) return std::unexpected(r.error());
@@ -247,6 +247,7 @@ Result<void> FileStore::Impl::StopLocked(bool delete_files, bool write_state,
   if (executor) executor->Stop();
   lock.lock();
   if (closed) return MakeError(ErrorCode::kStoreClosed, "store is closed");
+  CancelAgeChk();
   Result<void> out;
   if (write_state && !read_only) {
     if (auto r = CheckAndFlushLastBlock(); !r) out = r;
@@ -272,6 +273,7 @@ Result<void> FileStore::Impl::StopLocked(bool delete_files, bool write_state,
 FileStore::Impl::~Impl() {
   sync_timer = {};
   state_timer = {};
+  age_timer = {};
   if (executor) executor->Stop();
 }
 
@@ -384,7 +386,14 @@ Result<void> FileStore::StoreRawMsg(std::string_view subject, std::span<const ui
                                     std::span<const uint8_t> msg, uint64_t seq, int64_t ts,
                                     int64_t ttl, bool discard_new_check) {
   std::lock_guard lock(impl_->mu);
-  return impl_->StoreRawMsgLocked(subject, hdr, msg, seq, ts, ttl, discard_new_check);
+  auto r = impl_->StoreRawMsgLocked(subject, hdr, msg, seq, ts, ttl, discard_new_check);
+  // The first message may age out sooner than the check armed at open.
+  if (!impl_->read_only && !impl_->closed && !impl_->received_any &&
+      impl_->info.config.max_age.count() != 0 && ts > 0) {
+    impl_->received_any = true;
+    impl_->ResetAgeChk(0);
+  }
+  return r;
 }
 
 Result<uint64_t> FileStore::SkipMsg(uint64_t seq) {

@@ -213,6 +213,8 @@ Result<void> FileStore::Impl::StoreRawMsgLocked(std::string_view subject,
   if (auto r = EnforceMsgLimit(); !r) return r;
   if (auto r = EnforceBytesLimit(); !r) return r;
   if (ttl > 0) ++lmb->ttls;
+  // Per-message TTLs would re-arm the check here once they are tracked.
+  if (!age_chk && info.config.max_age.count() > 0) StartAgeChk();
   return {};
 }
 

@@ -178,6 +178,17 @@ class MsgBlock {
   Result<bool> CutHeadBefore(uint64_t seq);
   // Cuts a torn tail found by a rebuild off the file.
   Result<void> TruncateToValid();
+  // What Truncate took out of the block's counts.
+  struct Truncated {
+    uint64_t msgs = 0;
+    uint64_t bytes = 0;
+  };
+  // Cuts the block back to end with tseq (its last time becomes ts): the
+  // records after it leave the file, the counts, checksum and per-subject
+  // state follow (msg_block_truncate.cc).
+  Result<Truncated> Truncate(uint64_t tseq, int64_t ts, std::optional<RebuildResult>* rebuilt);
+  // Every tombstone record in the block, in file order.
+  std::vector<MsgId> Tombstones();
   // Deletes the block's files (and the delete-map/legacy index files).
   Result<void> RemoveFiles();
   // Tombstones in this block for sequences below its first message and at

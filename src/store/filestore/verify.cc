@@ -19,6 +19,7 @@
 #include "util/file_io.h"
 #include "crypto/highwayhash.h"
 #include "filestore/verify_internal.h"
+#include "util/hex.h"
 #include "natscpp/store/stream_config.h"
 #include "util/filestore_constants.h"
 
@@ -53,13 +54,7 @@ std::string_view AsText(std::span<const uint8_t> b) {
 std::string HexSum(const crypto::HashKey& key, std::span<const uint8_t> data) {
   crypto::Hash64Bytes sum{};
   crypto::PutHash64(crypto::HighwayHash64Sum(key, data), sum);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (uint8_t b : sum) {
-    out += kHex[b >> 4];
-    out += kHex[b & 0xf];
-  }
-  return out;
+  return HexLower(sum);
 }
 
 // The account a stream belongs to, from .../ACCOUNT/streams/NAME.

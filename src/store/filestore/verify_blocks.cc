@@ -27,6 +27,7 @@
 #include "filestore/legacy_index.h"
 #include "filestore/record.h"
 #include "filestore/verify_internal.h"
+#include "util/hex.h"
 #include "sched/scheduler.h"
 #include "thw/thw.h"
 #include "util/filestore_constants.h"
@@ -243,15 +244,7 @@ Claimed CountClaimed(const BlockSummary& s, uint64_t first, uint64_t last, IsDel
   return c;
 }
 
-std::string Hex(std::span<const uint8_t> b) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string s;
-  for (uint8_t x : b) {
-    s += kHex[x >> 4];
-    s += kHex[x & 0xf];
-  }
-  return s;
-}
+std::string Hex(std::span<const uint8_t> b) { return HexLower(b); }
 
 // index.db against the blocks, with the server's acceptance rules
 // (recoverFullState): any failure makes it rebuild from the blocks.

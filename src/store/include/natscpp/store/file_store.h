@@ -177,6 +177,10 @@ class FileStore {
   // Removes every message below seq (past the last: everything, and the
   // stream then starts at seq).
   Result<uint64_t> Compact(uint64_t seq);
+  // Removes every message after seq, which becomes the last sequence (the
+  // stream carries on from seq + 1); 0 removes everything and starts the
+  // stream over from sequence 1.
+  Result<void> Truncate(uint64_t seq);
 
   // Flushes, writes index.db (and thw.db/sched.db when used) and closes.
   // The store answers kStoreClosed afterwards.
