@@ -170,6 +170,8 @@ class FileStore::Impl {
   void TouchCache(filestore::MsgBlock* mb);
 
  private:
+  Result<void> DropOldestWhileOver(uint64_t Totals::*total, uint64_t filestore::MsgBlock::*per_block,
+                                   uint64_t max);
   Result<void> RecoverFullState();
   Result<void> RecoverMsgs();
   Result<filestore::MsgBlock*> RecoverMsgBlock(uint32_t index);

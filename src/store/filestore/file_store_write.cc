@@ -312,13 +312,12 @@ Result<uint64_t> FileStore::Impl::FirstSeqForSubject(std::string_view subject) {
   return uint64_t{0};
 }
 
-// go: server/filestore.go:(*fileStore).enforceMsgLimit
-Result<void> FileStore::Impl::EnforceMsgLimit() {
-  const auto& cfg = info.config;
-  if (cfg.discard != DiscardPolicy::kOld || cfg.max_msgs <= 0) return {};
-  const auto max = static_cast<uint64_t>(cfg.max_msgs);
-  while (state.msgs > max) {
-    if (!blks.empty() && state.msgs - blks.front()->msgs > max) {
+// The loop both limits share: drop the oldest message (a whole first block
+// when that alone is not enough) until the total is within max.
+Result<void> FileStore::Impl::DropOldestWhileOver(uint64_t Totals::*total,
+                                                  uint64_t MsgBlock::*per_block, uint64_t max) {
+  while (state.*total > max) {
+    if (!blks.empty() && state.*total - blks.front().get()->*per_block > max) {
       if (auto r = PurgeMsgBlock(blks.front().get()); !r) return r;
       continue;
     }
@@ -331,23 +330,18 @@ Result<void> FileStore::Impl::EnforceMsgLimit() {
   return {};
 }
 
+// go: server/filestore.go:(*fileStore).enforceMsgLimit
+Result<void> FileStore::Impl::EnforceMsgLimit() {
+  const auto& cfg = info.config;
+  if (cfg.discard != DiscardPolicy::kOld || cfg.max_msgs <= 0) return {};
+  return DropOldestWhileOver(&Totals::msgs, &MsgBlock::msgs, static_cast<uint64_t>(cfg.max_msgs));
+}
+
 // go: server/filestore.go:(*fileStore).enforceBytesLimit
 Result<void> FileStore::Impl::EnforceBytesLimit() {
   const auto& cfg = info.config;
   if (cfg.discard != DiscardPolicy::kOld || cfg.max_bytes <= 0) return {};
-  const auto max = static_cast<uint64_t>(cfg.max_bytes);
-  while (state.bytes > max) {
-    if (!blks.empty() && state.bytes - blks.front()->bytes > max) {
-      if (auto r = PurgeMsgBlock(blks.front().get()); !r) return r;
-      continue;
-    }
-    auto removed = RemoveMsg(state.first.seq, false, true);
-    if (!removed && removed.error().code() != ErrorCode::kStoreMsgNotFound) {
-      return std::unexpected(removed.error());
-    }
-    if (!removed || !*removed) return RebuildFirst();
-  }
-  return {};
+  return DropOldestWhileOver(&Totals::bytes, &MsgBlock::bytes, static_cast<uint64_t>(cfg.max_bytes));
 }
 
 // go: server/filestore.go:(*fileStore).enforceMsgPerSubjectLimit

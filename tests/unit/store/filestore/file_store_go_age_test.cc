@@ -34,18 +34,6 @@ std::string CheckFor(std::chrono::milliseconds timeout, std::chrono::millisecond
   }
 }
 
-int NumMsgBlocks(const std::filesystem::path& stream_dir) {
-  int n = 0;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(stream_dir / "msgs", ec)) {
-    const std::string name = e.path().filename().string();
-    if (name.size() > 4 && name.ends_with(".blk") &&
-        name.find_first_not_of("0123456789") == name.size() - 4) {
-      ++n;
-    }
-  }
-  return n;
-}
 
 bool Plain(const Permutation& p) {
   return !p.encrypted && p.compression == StoreCompression::kNone;

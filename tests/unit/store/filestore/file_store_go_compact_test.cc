@@ -42,7 +42,6 @@ std::vector<fsys::path> BlockFiles(const fsys::path& stream_dir) {
   return out;
 }
 
-int NumMsgBlocks(const fsys::path& stream_dir) { return static_cast<int>(BlockFiles(stream_dir).size()); }
 
 uint64_t TotalBlockFileBytes(const fsys::path& stream_dir) {
   uint64_t n = 0;
@@ -62,25 +61,6 @@ void WriteAll(const fsys::path& p, const std::vector<char>& buf) {
   out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
 }
 
-// reflect.DeepEqual on two StreamStates.
-void ExpectSameState(const StreamState& a, const StreamState& b) {
-  EXPECT_EQ(a.msgs, b.msgs);
-  EXPECT_EQ(a.bytes, b.bytes);
-  EXPECT_EQ(a.first_seq, b.first_seq);
-  EXPECT_EQ(a.first_time, b.first_time);
-  EXPECT_EQ(a.last_seq, b.last_seq);
-  EXPECT_EQ(a.last_time, b.last_time);
-  EXPECT_EQ(a.num_subjects, b.num_subjects);
-  EXPECT_EQ(a.subjects, b.subjects);
-  EXPECT_EQ(a.num_deleted, b.num_deleted);
-  EXPECT_EQ(a.deleted, b.deleted);
-  EXPECT_EQ(a.lost.has_value(), b.lost.has_value());
-  if (a.lost && b.lost) {
-    EXPECT_EQ(a.lost->msgs, b.lost->msgs);
-    EXPECT_EQ(a.lost->bytes, b.lost->bytes);
-  }
-  EXPECT_EQ(a.consumers, b.consumers);
-}
 
 std::vector<uint8_t> RandomBytes(size_t n) {
   std::vector<uint8_t> out(n);

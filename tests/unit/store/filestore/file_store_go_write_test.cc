@@ -27,39 +27,7 @@ int64_t NowNanos() {
       .count();
 }
 
-// numMsgBlocks, as seen on disk: the N.blk files under msgs/.
-int NumMsgBlocks(const std::filesystem::path& stream_dir) {
-  int n = 0;
-  std::error_code ec;
-  for (const auto& e : std::filesystem::directory_iterator(stream_dir / "msgs", ec)) {
-    const std::string name = e.path().filename().string();
-    if (name.size() > 4 && name.ends_with(".blk") &&
-        name.find_first_not_of("0123456789") == name.size() - 4) {
-      ++n;
-    }
-  }
-  return n;
-}
 
-// reflect.DeepEqual on two StreamStates.
-void ExpectSameState(const StreamState& a, const StreamState& b) {
-  EXPECT_EQ(a.msgs, b.msgs);
-  EXPECT_EQ(a.bytes, b.bytes);
-  EXPECT_EQ(a.first_seq, b.first_seq);
-  EXPECT_EQ(a.first_time, b.first_time);
-  EXPECT_EQ(a.last_seq, b.last_seq);
-  EXPECT_EQ(a.last_time, b.last_time);
-  EXPECT_EQ(a.num_subjects, b.num_subjects);
-  EXPECT_EQ(a.subjects, b.subjects);
-  EXPECT_EQ(a.num_deleted, b.num_deleted);
-  EXPECT_EQ(a.deleted, b.deleted);
-  EXPECT_EQ(a.lost.has_value(), b.lost.has_value());
-  if (a.lost && b.lost) {
-    EXPECT_EQ(a.lost->msgs, b.lost->msgs);
-    EXPECT_EQ(a.lost->bytes, b.lost->bytes);
-  }
-  EXPECT_EQ(a.consumers, b.consumers);
-}
 
 std::string Numbered(uint64_t i) {
   char buf[64];

@@ -46,6 +46,41 @@ inline std::string Str(std::span<const uint8_t> b) {
   return {reinterpret_cast<const char*>(b.data()), b.size()};
 }
 
+// numMsgBlocks as seen on disk: the N.blk files under msgs/ (Go's tests
+// count the store's blocks in memory; ours see only the files).
+inline int NumMsgBlocks(const std::filesystem::path& stream_dir) {
+  int n = 0;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(stream_dir / "msgs", ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.size() > 4 && name.ends_with(".blk") &&
+        name.find_first_not_of("0123456789") == name.size() - 4) {
+      ++n;
+    }
+  }
+  return n;
+}
+
+// reflect.DeepEqual on two StreamStates.
+inline void ExpectSameState(const StreamState& a, const StreamState& b) {
+  EXPECT_EQ(a.msgs, b.msgs);
+  EXPECT_EQ(a.bytes, b.bytes);
+  EXPECT_EQ(a.first_seq, b.first_seq);
+  EXPECT_EQ(a.first_time, b.first_time);
+  EXPECT_EQ(a.last_seq, b.last_seq);
+  EXPECT_EQ(a.last_time, b.last_time);
+  EXPECT_EQ(a.num_subjects, b.num_subjects);
+  EXPECT_EQ(a.subjects, b.subjects);
+  EXPECT_EQ(a.num_deleted, b.num_deleted);
+  EXPECT_EQ(a.deleted, b.deleted);
+  EXPECT_EQ(a.lost.has_value(), b.lost.has_value());
+  if (a.lost && b.lost) {
+    EXPECT_EQ(a.lost->msgs, b.lost->msgs);
+    EXPECT_EQ(a.lost->bytes, b.lost->bytes);
+  }
+  EXPECT_EQ(a.consumers, b.consumers);
+}
+
 // Instantiated once for the whole test program, at the end of
 // file_store_write_test.cc; TEST_Ps in other files run under it too.
 class FileStorePermutations : public ::testing::TestWithParam<Permutation> {
