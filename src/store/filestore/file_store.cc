@@ -20,6 +20,9 @@ namespace natscpp::store {
 namespace {
 
 
+// The stream key kept aside while a writable open re-keys the stream.
+constexpr std::string_view kMetaKeyStash = "meta.key.cvt";
+
 std::string Hex(uint64_t v) {
   crypto::Hash64Bytes b{};
   crypto::PutHash64(v, b);
@@ -96,6 +99,10 @@ static Result<std::unique_ptr<FileStore::Impl>> LoadStreamMeta(
   // account, which the path names.
   std::vector<uint8_t> plain = *meta;
   auto key_file = ReadFileIfExists(dir / kMetaFileKey);
+  // A cipher conversion a crash interrupted kept the key that sealed
+  // meta.inf aside (see FileStore::Open).
+  auto stashed_key = ReadFileIfExists(dir / kMetaKeyStash);
+  if (!key_file && stashed_key) key_file = stashed_key;
   crypto::StoreCipher cipher = crypto::StoreCipher::kNoCipher;
   if (key_file) {
     if (!options.encryption || options.encryption->key.empty()) {
@@ -116,6 +123,14 @@ static Result<std::unique_ptr<FileStore::Impl>> LoadStreamMeta(
     impl->prf = crypto::KeyGen(options.encryption->key, account);
     auto dm = crypto::DecryptMeta(options.encryption->cipher, *key_file, *meta, impl->prf, {},
                                   dir_name);
+    if (!dm && stashed_key && *stashed_key != *key_file) {
+      auto alt = crypto::DecryptMeta(options.encryption->cipher, *stashed_key, *meta, impl->prf,
+                                     {}, dir_name);
+      if (alt) {
+        dm = std::move(alt);
+        key_file = stashed_key;
+      }
+    }
     if (!dm) {
       return std::unexpected(OpenError(ErrorCode::kCrypto, kMetaFileKey,
                                        "cannot decrypt meta.inf (wrong key, cipher or account): " +
@@ -183,8 +198,43 @@ Result<std::unique_ptr<FileStore>> FileStore::Open(const std::filesystem::path& 
   if (!options.read_only) {
     FileStoreConfig fcfg = options.config;
     if (!fcfg.encryption) fcfg.encryption = options.encryption;
-    if (fcfg.encryption && impl->prf) fcfg.encryption->cipher = impl->cipher;
-    return Create(impl->dir, fcfg, impl->info.config, impl->info.created);
+    // A stream sealed with the other cipher is re-keyed with the configured
+    // one as the server does it: meta.key goes and the store writes a new
+    // one. The old key waits in meta.key.cvt (synced) until the store is
+    // open, so a crash in between still opens meta.inf, and comes back if
+    // the store fails to open.
+    const auto key_path = impl->dir / kMetaFileKey;
+    const auto stash_path = impl->dir / kMetaKeyStash;
+    std::error_code ec;
+    const bool rekey = fcfg.encryption && impl->prf && impl->cipher != fcfg.encryption->cipher;
+    if (rekey) {
+      if (!std::filesystem::exists(stash_path, ec)) {
+        auto old_key = ReadWholeFile(key_path);
+        if (!old_key) return std::unexpected(old_key.error());
+        if (auto r = WriteAtomically(DiskIoSemaphore::Default(), stash_path, *old_key,
+                                     kDefaultFilePerms, true);
+            !r) {
+          return std::unexpected(r.error());
+        }
+      }
+      std::filesystem::remove(key_path, ec);
+      if (ec) return std::unexpected(IoError(key_path, "remove", ec.value()));
+    }
+    auto fs = Create(impl->dir, fcfg, impl->info.config, impl->info.created);
+    if (!fs && rekey) {
+      // A meta.key written by the store may or may not go with meta.inf:
+      // then the stash stays for the next open to try.
+      if (std::filesystem::exists(key_path, ec)) return fs;
+      if (auto old_key = ReadFileIfExists(stash_path)) {
+        if (WriteAtomically(DiskIoSemaphore::Default(), key_path, *old_key, kDefaultFilePerms,
+                            true)) {
+          std::filesystem::remove(stash_path, ec);
+        }
+      }
+      return fs;
+    }
+    if (fs) std::filesystem::remove(stash_path, ec);
+    return fs;
   }
   std::unique_ptr<FileStore> fs(new FileStore(std::move(impl)));
   std::error_code ec;

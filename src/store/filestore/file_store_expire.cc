@@ -1,16 +1,14 @@
-// Max-age expiry: the age-check timer on the store's executor that drops
-// messages older than the stream's max_age, and the pass at writable open
-// that drops whole blocks and a block's head of messages that aged out
-// while the store was closed.
-//
-// Per-message TTLs (the timing hash wheel the server keeps next to this
-// timer) are not tracked by this store yet. The places they would feed in
-// are marked with NextTtlExpiration / ExpireTtls below: the earliest TTL
-// deadline shortens the timer, and an expiry pass also removes the
-// messages whose TTL ran out.
+// Max-age and per-message TTL expiry: the age-check timer on the store's
+// executor that drops messages older than the stream's max_age and those
+// whose TTL ran out (the timing hash wheel of file_store_ttl.cc), and the
+// pass at writable open that drops whole blocks and a block's head of
+// messages that aged out while the store was closed. With subject delete
+// markers the removals are proposed to the stream layer instead.
 #include <algorithm>
 #include <chrono>
 #include <limits>
+#include <string>
+#include <vector>
 
 #include "filestore/file_store_impl.h"
 #include "sched/stream_headers.h"
@@ -40,9 +38,6 @@ bool IsDeletedMsg(const Error& e) {
   return e.code() == ErrorCode::kStoreMsgNotFound && e.message() == "deleted message";
 }
 
-// The earliest per-message TTL deadline (none: TTLs are not tracked yet).
-int64_t NextTtlExpiration() { return kNoExpiry; }
-
 }  // namespace
 
 // Arms the age-check timer `delay` from now, creating it on first use. The
@@ -62,7 +57,7 @@ void FileStore::Impl::ArmAgeChk(int64_t delay) {
 void FileStore::Impl::StartAgeChk() {
   if (age_chk) return;
   const int64_t max_age = info.config.max_age.count();
-  if (max_age != 0 || NextTtlExpiration() != kNoExpiry) ArmAgeChk(max_age);
+  if (max_age != 0 || ttls) ArmAgeChk(max_age);
 }
 
 // go: server/filestore.go:(*fileStore).resetAgeChk
@@ -109,12 +104,12 @@ void FileStore::Impl::ExpireMsgs() {
   if (closed) return;
   const int64_t max_age = info.config.max_age.count();
   int64_t min_age = NowNanos() - max_age;
+  const int64_t sdm_ttl =
+      std::chrono::duration_cast<std::chrono::seconds>(info.config.subject_delete_marker_ttl).count();
+  const bool sdm_enabled = sdm_ttl > 0;
   // With subject delete markers the removals go through the stream layer's
-  // callbacks, which this store does not have: try again later, as the
-  // server does while they are not set up.
-  const bool sdm_enabled =
-      std::chrono::duration_cast<std::chrono::seconds>(info.config.subject_delete_marker_ttl).count() > 0;
-  if (sdm_enabled) {
+  // callbacks: until both are registered, try again later.
+  if (sdm_enabled && (!rmcb || !pmsgcb)) {
     ResetAgeChk(0);
     return;
   }
@@ -134,7 +129,16 @@ void FileStore::Impl::ExpireMsgs() {
         auto ttl = sched::GetMessageTTL(sm->hdr());
         never = ttl && *ttl < 0;
       }
-      if (!never) {
+      if (never) {
+        // A message that never expires stays.
+      } else if (sdm_enabled) {
+        // Propose the removal, or a marker for the subject's last message.
+        const std::string subj = sm->subject;
+        if (auto [last, ok] = ShouldProcessSdm(seq, subj); ok) {
+          const bool marker = last && !sched::IsSubjectDeleteMarker(sm->hdr());
+          HandleRemovalOrSdm(seq, subj, marker, sdm_ttl);
+        }
+      } else {
         lock.lock();
         (void)RemoveMsg(seq, /*secure=*/false, /*via_limits=*/true);
         lock.unlock();
@@ -148,11 +152,54 @@ void FileStore::Impl::ExpireMsgs() {
   if (sm) age_delta = sm->ts - min_age;
 
   lock.lock();
-  // Messages whose per-message TTL ran out would be removed here.
-  const int64_t next_ttl = NextTtlExpiration();
+  // The messages whose TTL ran out. They stay in the wheel until removed
+  // (a removal takes its entry out), as a removal can fail or the store
+  // stop halfway.
+  int64_t next_ttl = kNoExpiry;
+  std::vector<thw::HashWheelEntry> rm_seqs;
+  if (ttls) {
+    ttls->ExpireTasks([&](uint64_t seq, int64_t expires) {
+      rm_seqs.push_back({seq, expires});
+      return false;
+    });
+    next_ttl = ttls->GetNextExpiration(kNoExpiry);
+  }
+  if (!sdm_enabled) {
+    for (const auto& rm : rm_seqs) {
+      if (closed) break;
+      (void)RemoveMsg(rm.seq, /*secure=*/false, /*via_limits=*/false);
+    }
+  } else {
+    // The wheel is unordered: propose in sequence order, without mu.
+    lock.unlock();
+    std::sort(rm_seqs.begin(), rm_seqs.end(),
+              [](const thw::HashWheelEntry& a, const thw::HashWheelEntry& b) { return a.seq < b.seq; });
+    for (const auto& rm : rm_seqs) {
+      // Looked up and checked under mu, so a removal in progress is seen.
+      lock.lock();
+      if (closed) {
+        lock.unlock();
+        break;
+      }
+      auto found = LoadMsg(rm.seq, &smv);
+      if (!found) {
+        (void)ttls->Remove(rm.seq, rm.expires);
+        lock.unlock();
+        continue;
+      }
+      const std::string subj = smv.subject;
+      const bool is_marker = sched::IsSubjectDeleteMarker(smv.hdr());
+      auto [last, ok] = ShouldProcessSdmLocked(rm.seq, subj);
+      lock.unlock();
+      if (ok) HandleRemovalOrSdm(rm.seq, subj, last && !is_marker, sdm_ttl);
+    }
+    lock.lock();
+  }
+
   age_chk_run = false;
   age_chk_time = 0;
   if (closed) return;
+  // Cancel only when nothing is left, not on a failed lookup.
   if (state.msgs == 0 && next_ttl == kNoExpiry) {
     CancelAgeChk();
   } else {

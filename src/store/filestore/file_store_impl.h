@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "crypto/cipher.h"
@@ -18,7 +19,9 @@
 #include "exec/executor.h"
 #include "filestore/msg_block.h"
 #include "natscpp/store/file_store.h"
+#include "sched/sdm.h"
 #include "stree/stree.h"
+#include "thw/thw.h"
 
 namespace natscpp::store {
 
@@ -30,10 +33,15 @@ struct SubjectBlocks {
   uint32_t lblk = 0;
 };
 
-class FileStore::Impl {
+class FileStore::Impl final : public filestore::BlockHost {
  public:
   // Background work stops before any member it touches goes away.
   ~Impl();
+  // ---- the blocks' background work (file_store_lifecycle.cc) ----
+  exec::Executor::Timer BlockTimer(const filestore::MsgBlock& mb, std::chrono::nanoseconds delay,
+                                   Callback fn) override;
+  void RetireTimer(exec::Executor::Timer timer) override;
+  bool IsWriteBlock(const filestore::MsgBlock& mb) const override { return &mb == lmb; }
   // ---- recovery (file_store_recover.cc) ----
   Result<void> Recover();
 
@@ -95,6 +103,8 @@ class FileStore::Impl {
   Result<void> CheckWritable() const;
   Result<void> StopLocked(bool delete_files, bool write_state, std::unique_lock<std::recursive_mutex>& lock);
   void StartBackground();
+  // ---- configuration changes (file_store_config.cc); takes mu ----
+  Result<void> UpdateConfig(StreamConfig cfg);
   // ---- max-age expiry (file_store_expire.cc); callers hold mu ----
   Result<void> ExpireMsgsOnRecover();
   void StartAgeChk();
@@ -103,14 +113,40 @@ class FileStore::Impl {
   void ArmAgeChk(int64_t delay);
   // The age timer's callback; takes mu itself.
   void ExpireMsgs();
+  // ---- per-message TTLs and subject delete markers (file_store_ttl.cc) ----
+  // Loads msgs/thw.db, rescanning the blocks past its stamp; caller holds mu.
+  Result<void> RecoverTtlState();
+  // Writes msgs/thw.db (nothing when TTLs are off); caller holds mu.
+  Result<void> WriteTtlState();
+  // The earliest TTL deadline (ns since epoch), INT64_MAX when none.
+  int64_t NextTtlExpiration() const;
+  // {last message of its subject, go ahead}: whether removing seq should
+  // leave a marker, and whether it was not proposed just now.
+  std::pair<bool, bool> ShouldProcessSdm(uint64_t seq, const std::string& subj);
+  std::pair<bool, bool> ShouldProcessSdmLocked(uint64_t seq, const std::string& subj);
+  // Hands a marker for subj to the stream layer, or asks it to remove seq;
+  // called without mu held.
+  void HandleRemovalOrSdm(uint64_t seq, const std::string& subj, bool sdm, int64_t sdm_ttl);
+  // The storage-update callback, called with mu held once (released around
+  // the call).
+  void FireStorageUpdate(int64_t msgs, int64_t bytes, uint64_t seq, std::string_view subj);
 
   FileStoreConfig fcfg;
   bool read_only = true;
   bool closed = false;
   std::optional<Error> werr;
   uint64_t dirty = 0;
+  // The first sequence moved since the last sync pass: tombstones may have
+  // gone stale (Go: firstMoved).
+  bool first_moved = false;
   // Background work: block syncs and periodic index.db writes.
   std::unique_ptr<exec::Executor> executor;
+  // Block timers run once the store is open (StartBackground), never during
+  // recovery, which runs without mu.
+  bool background = false;
+  // Timers of blocks gone, released by the next block timer's callback on
+  // the worker or once the executor has stopped.
+  std::vector<exec::Executor::Timer> retired_timers;
   exec::Executor::Timer sync_timer;
   exec::Executor::Timer state_timer;
   // Max-age expiry. The handle is kept once made; age_chk says whether the
@@ -120,6 +156,14 @@ class FileStore::Impl {
   bool age_chk_run = false;   // an expiry pass is running
   int64_t age_chk_time = 0;   // when the armed check fires, Unix ns
   bool received_any = false;  // StoreRawMsg has stored a message
+  // Per-message TTL deadlines; set only when the stream allows TTLs.
+  std::unique_ptr<thw::HashWheel> ttls;
+  // Removals and markers proposed to the stream layer, not yet applied.
+  sched::SDMMeta sdm;
+  // The stream layer's callbacks (Go: scb, rmcb, pmsgcb).
+  StorageUpdateHandler scb;
+  StorageRemoveMsgHandler rmcb;
+  ProcessJetStreamMsgHandler pmsgcb;
 
   // ---- configuration and environment ----
   std::filesystem::path dir;

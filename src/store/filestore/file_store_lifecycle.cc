@@ -11,6 +11,7 @@
 #include "crypto/highwayhash.h"
 #include "crypto/key_file.h"
 #include "filestore/file_store_impl.h"
+#include "filestore/interior_deletes.h"
 #include "filestore/index_db.h"
 #include "util/file_io.h"
 #include "util/hex.h"
@@ -164,15 +165,47 @@ Result<void> FileStore::Impl::WriteFullState(bool force) {
   }
   if (fd.Reset() != 0) return std::unexpected(IoError(fn, "close", errno));
   dirty = 0;
-  return {};
+  // thw.db goes with every index.db written.
+  return WriteTtlState();
 }
 
 // go: server/filestore.go:(*fileStore).syncBlocks
 void FileStore::Impl::SyncBlocks() {
   std::lock_guard lock(mu);
-  if (closed) return;
-  for (auto& mb : blks) {
-    if (mb.get() != lmb) {
+  if (closed || werr) return;
+  const bool first_moved_now = std::exchange(first_moved, false);
+  const uint64_t first_seq = state.first.seq;
+  std::optional<filestore::InteriorDeletes> interior;
+  bool mark_dirty = false;
+  // Compaction may drop a block from blks: walk a copy.
+  std::vector<MsgBlock*> list;
+  list.reserve(blks.size());
+  for (auto& mb : blks) list.push_back(mb.get());
+  for (MsgBlock* mb : list) {
+    if (mb->closed || mb->placeholder) continue;
+    if (const auto& e = mb->WriteError()) {
+      SetWriteErr(*e);
+      continue;
+    }
+    // A first sequence that moved may have made tombstones stale.
+    if (first_moved_now) mb->no_compact = false;
+    // Never the write block: a pruned tail would break appends.
+    if (mb != lmb && mb->rbytes > 0 && mb->ShouldCompactSync()) {
+      mark_dirty = true;
+      // Tombstones are kept only while some live block still marks their
+      // sequence deleted.
+      if (!interior) interior = filestore::InteriorDeletes::Of(blks);
+      if (auto r = mb->CompactWithFloor(first_seq, &*interior); !r) {
+        SetWriteErr(r.error());
+        continue;
+      }
+      if (mb->rbytes == 0) {
+        // Only stale tombstones were left: the block goes.
+        if (auto r = RemoveMsgBlock(mb); !r) SetWriteErr(r.error());
+        continue;
+      }
+    }
+    if (mb != lmb) {
       // Blocks behind the write block are done: sync and close them.
       if (auto r = mb->SyncIfNeeded(); !r) SetWriteErr(r.error());
       mb->CloseFd();
@@ -180,16 +213,50 @@ void FileStore::Impl::SyncBlocks() {
       SetWriteErr(r.error());
     }
   }
+  if (mark_dirty) ++dirty;
   if (!fcfg.sync_always) {
+    // The state file, and the directory holding the renames.
     const auto sdir = dir / kMsgDir;
+    UniqueFd sfd(::open((sdir / kStreamStateFile).c_str(), O_RDWR | O_CLOEXEC));
+    if (sfd && ::fsync(sfd.get()) != 0) SetWriteErr(IoError(sdir / kStreamStateFile, "sync", errno));
     UniqueFd dfd(::open(sdir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (dfd) (void)::fsync(dfd.get());
   }
 }
 
+exec::Executor::Timer FileStore::Impl::BlockTimer(const MsgBlock& mb, std::chrono::nanoseconds delay,
+                                                  Callback fn) {
+  if (!executor || !background) return {};
+  // The callback finds the block by index and identity: it may have gone
+  // (and its index been reused) by the time the timer fires.
+  return executor->After(delay, [this, index = mb.index(), id = mb.id(), fn] {
+    std::lock_guard lock(mu);
+    // On the worker a handle's release does not wait: retired ones go here.
+    retired_timers.clear();
+    if (closed) return;
+    auto it = bim.find(index);
+    if (it == bim.end() || it->second->id() != id) return;
+    (it->second->*fn)();
+  });
+}
+
+void FileStore::Impl::RetireTimer(exec::Executor::Timer timer) {
+  timer.Stop();
+  retired_timers.push_back(std::move(timer));
+}
+
 void FileStore::Impl::StartBackground() {
   // The recovery's age check may have made it already.
   if (!executor) executor = std::make_unique<exec::Executor>();
+  {
+    // What recovery loaded now expires, and buffered records get flushed.
+    std::lock_guard lock(mu);
+    background = true;
+    for (auto& mb : blks) {
+      if (mb->CacheLoaded() || !mb->FssNotLoaded()) mb->StartCacheExpireTimer();
+    }
+    if (lmb && lmb->PendingWriteSize() > 0) lmb->KickFlusher();
+  }
   // First sync between half the interval and the interval, so stores
   // opened together do not all sync at once.
   const auto si = fcfg.sync_interval;
@@ -248,6 +315,8 @@ Result<void> FileStore::Impl::StopLocked(bool delete_files, bool write_state,
   lock.lock();
   if (closed) return MakeError(ErrorCode::kStoreClosed, "store is closed");
   CancelAgeChk();
+  // Nothing runs now: the block timers' handles can go.
+  retired_timers.clear();
   Result<void> out;
   if (write_state && !read_only) {
     if (auto r = CheckAndFlushLastBlock(); !r) out = r;
@@ -275,6 +344,12 @@ FileStore::Impl::~Impl() {
   state_timer = {};
   age_timer = {};
   if (executor) executor->Stop();
+  // The blocks hand their timers over as they go: before retired_timers.
+  cached_.clear();
+  bim.clear();
+  lmb = nullptr;
+  blks.clear();
+  retired_timers.clear();
 }
 
 // ---- FileStore's writable entry points ----
@@ -317,6 +392,8 @@ Result<std::unique_ptr<FileStore>> FileStore::Create(const std::filesystem::path
   impl->read_only = false;
   impl->info.created = created;
   impl->info.config = cfg;
+  // A wheel only when the stream allows TTLs (recovery reloads it).
+  if (cfg.allow_msg_ttl) impl->ttls = std::make_unique<thw::HashWheel>();
 
   const bool has_key_file = std::filesystem::exists(dir / kMetaFileKey, ec);
   if (encrypted) {
@@ -354,6 +431,10 @@ Result<std::unique_ptr<FileStore>> FileStore::Create(const std::filesystem::path
   impl->env.read_only = false;
   impl->env.sync_always = fcfg.sync_always;
   impl->env.flush_in_place = !fcfg.async_flush;
+  impl->env.host = impl.get();
+  impl->env.cache_expire = fcfg.cache_expire;
+  impl->env.subject_state_expire = fcfg.subject_state_expire;
+  impl->env.sdm = &impl->sdm;
   impl->env.compression = fcfg.compression == StoreCompression::kS2 ? s2::StoreCompression::kS2
                                                                      : s2::StoreCompression::kNone;
 
@@ -368,9 +449,10 @@ Result<std::unique_ptr<FileStore>> FileStore::Create(const std::filesystem::path
   return fs;
 }
 
+// go: server/filestore.go:(*fileStore).StoreMsg
 Result<StoredSeqTs> FileStore::StoreMsg(std::string_view subject, std::span<const uint8_t> hdr,
                                         std::span<const uint8_t> msg, int64_t ttl) {
-  std::lock_guard lock(impl_->mu);
+  std::unique_lock lock(impl_->mu);
   if (auto r = impl_->CheckWritable(); !r) return std::unexpected(r.error());
   const uint64_t seq = impl_->state.last.seq + 1;
   const int64_t ts = std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -379,20 +461,27 @@ Result<StoredSeqTs> FileStore::StoreMsg(std::string_view subject, std::span<cons
   if (auto r = impl_->StoreRawMsgLocked(subject, hdr, msg, seq, ts, ttl, true); !r) {
     return std::unexpected(r.error());
   }
+  StorageUpdateHandler cb = impl_->scb;
+  lock.unlock();
+  if (cb) cb(1, static_cast<int64_t>(FileStoreMsgSize(subject, hdr.size(), msg.size())), seq, subject);
   return StoredSeqTs{seq, ts};
 }
 
+// go: server/filestore.go:(*fileStore).StoreRawMsg
 Result<void> FileStore::StoreRawMsg(std::string_view subject, std::span<const uint8_t> hdr,
                                     std::span<const uint8_t> msg, uint64_t seq, int64_t ts,
                                     int64_t ttl, bool discard_new_check) {
-  std::lock_guard lock(impl_->mu);
+  std::unique_lock lock(impl_->mu);
   auto r = impl_->StoreRawMsgLocked(subject, hdr, msg, seq, ts, ttl, discard_new_check);
+  StorageUpdateHandler cb = impl_->scb;
   // The first message may age out sooner than the check armed at open.
   if (!impl_->read_only && !impl_->closed && !impl_->received_any &&
       impl_->info.config.max_age.count() != 0 && ts > 0) {
     impl_->received_any = true;
     impl_->ResetAgeChk(0);
   }
+  lock.unlock();
+  if (r && cb) cb(1, static_cast<int64_t>(FileStoreMsgSize(subject, hdr.size(), msg.size())), seq, subject);
   return r;
 }
 

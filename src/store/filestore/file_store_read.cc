@@ -18,6 +18,8 @@ Error MsgNotFound() { return Error(ErrorCode::kStoreMsgNotFound, "no message fou
 
 // How many block caches stay loaded at once: enough for a scan that looks
 // back one block, small enough that a large store is not held in memory.
+// The expiry timers free caches left alone; this bounds the ones in use,
+// as the server's garbage collector takes the caches it holds weakly.
 constexpr size_t kMaxCachedBlocks = 4;
 
 // State() lists deleted sequences up to this many (128 MiB of them); past
@@ -29,9 +31,14 @@ constexpr uint64_t kMaxDeletedDetails = uint64_t{1} << 24;
 void FileStore::Impl::TouchCache(MsgBlock* mb) {
   std::erase(cached_, mb);
   cached_.push_back(mb);
-  while (cached_.size() > kMaxCachedBlocks) {
-    cached_.front()->DropCache();
-    cached_.erase(cached_.begin());
+  // Least recently used first; a cache with writes pending stays.
+  for (auto it = cached_.begin(); cached_.size() > kMaxCachedBlocks && it != cached_.end();) {
+    if ((*it)->PendingWriteSize() > 0) {
+      ++it;
+      continue;
+    }
+    (*it)->FinishedWithCache();
+    it = cached_.erase(it);
   }
 }
 
@@ -113,8 +120,11 @@ Result<store::StoreMsg*> FileStore::Impl::LoadMsg(uint64_t seq, store::StoreMsg*
     return std::unexpected(StoreEof());
   }
   std::optional<RebuildResult> rebuilt;
-  auto m = mb->Fetch(seq, sm, &rebuilt);
+  bool expire_ok = false;
+  auto m = mb->Fetch(seq, sm, &rebuilt, &expire_ok);
   AfterBlockRebuild(mb, rebuilt);
+  // A linear scan just read the block's end: its cache may go now.
+  if (m && expire_ok) mb->TryForceExpireCache();
   if (mb->CacheLoaded()) TouchCache(mb);
   return m;
 }
@@ -298,6 +308,54 @@ Result<SimpleState> FileStore::Impl::FilteredState(uint64_t sseq, std::string_vi
     out.last = std::max(out.last, fp->last);
   }
   return out;
+}
+
+// ---- test hooks ----
+
+std::vector<FileStore::BlockForTest> FileStore::BlocksForTest() {
+  std::lock_guard lock(impl_->mu);
+  std::vector<BlockForTest> out;
+  for (const auto& mb : impl_->blks) {
+    BlockForTest b;
+    b.index = mb->index();
+    b.write_block = mb.get() == impl_->lmb;
+    b.pending = mb->PendingWriteSize();
+    b.flusher = mb->InFlusher();
+    b.cache_loaded = mb->CacheAlreadyLoaded();
+    b.cache_present = mb->CacheLoaded();
+    b.cache_bytes = mb->CacheSize();
+    b.cache_loads = mb->CacheLoads();
+    b.fss_loaded = !mb->FssNotLoaded();
+    b.need_sync = mb->NeedSync();
+    b.first_seq = mb->first.seq;
+    b.should_compact_sync = mb->ShouldCompactSync();
+    b.no_compact = mb->no_compact;
+    out.push_back(b);
+  }
+  return out;
+}
+
+void FileStore::StopFlusherForTest(uint32_t index) {
+  std::lock_guard lock(impl_->mu);
+  if (auto it = impl_->bim.find(index); it != impl_->bim.end()) it->second->ClearInFlusher();
+}
+
+void FileStore::DropSubjectStateForTest(uint32_t index) {
+  std::lock_guard lock(impl_->mu);
+  if (auto it = impl_->bim.find(index); it != impl_->bim.end()) it->second->DropSubjectState();
+}
+
+void FileStore::FinishedWithCacheForTest(uint32_t index) {
+  std::lock_guard lock(impl_->mu);
+  if (auto it = impl_->bim.find(index); it != impl_->bim.end()) it->second->FinishedWithCache();
+}
+
+Result<store::StoreMsg*> FileStore::CacheLookupForTest(uint32_t index, uint64_t seq,
+                                                       store::StoreMsg* sm) {
+  std::lock_guard lock(impl_->mu);
+  auto it = impl_->bim.find(index);
+  if (it == impl_->bim.end()) return MakeError(ErrorCode::kNotFound, "no such block");
+  return it->second->CacheLookup(seq, sm);
 }
 
 }  // namespace natscpp::store

@@ -261,6 +261,13 @@ Result<void> FileStore::Impl::RecoverFullState() {
     return prior(rel + ": prior state, could not locate msg block " +
                  std::to_string(lmb->index()));
   }
+  if (!read_only && prf) {
+    // The server's lastChecksum loads the block's keys, converting it when
+    // its encryption differs from the configured one.
+    if (auto r = lmb->CheckAndLoadEncryption(); !r) {
+      Note(lmb->FileName(), r.error().message() + "; its messages cannot be read");
+    }
+  }
   auto lchk = lmb->LastChecksum();
   if (!lchk || *lchk != fsd->last_checksum) {
     return prior(rel + ": outdated, the last block has more entries than it records");
@@ -302,7 +309,16 @@ Result<MsgBlock*> FileStore::Impl::RecoverMsgBlock(uint32_t index) {
   }
   mb->rbytes = size;
 
-  if (prf) {
+  if (prf && !read_only) {
+    // Keys loaded, and a block of the other cipher or a plaintext one
+    // converted to the configured cipher (msg_block_encrypt.cc).
+    if (auto keys = mb->CheckAndLoadEncryption(); !keys) {
+      if (keys.error().code() != ErrorCode::kCrypto) return std::unexpected(keys.error());
+      Note(mb->FileName(), keys.error().message() +
+                               "; the server drops this block and its messages");
+      return static_cast<MsgBlock*>(nullptr);
+    }
+  } else if (prf) {
     auto keys = mb->LoadEncryption();
     if (!keys) {
       if (keys.error().code() == ErrorCode::kCrypto) {
@@ -477,6 +493,27 @@ Result<void> FileStore::Impl::Recover() {
       if (state.msgs == 0) state.first = {state.last.seq + 1, 0};
     }
     ++dirty;
+  } else if (!read_only && prf) {
+    // A plaintext index.db read in a store that is now encrypted (no
+    // stream key yet): it is rewritten sealed, or the next open could not
+    // read it and would rebuild from the blocks, bringing back messages
+    // only index.db knew were removed.
+    if (!aek) ++dirty;
+    // index.db listed the blocks without reading them; the server checks
+    // their keys on first load, converting as it goes. Done here at once.
+    for (auto& mb : blks) {
+      if (auto r = mb->CheckAndLoadEncryption(); !r) {
+        Note(mb->FileName(), r.error().message() + "; its messages cannot be read");
+      }
+    }
+  }
+
+  // The TTL wheel (a writable store's: a read-only one expires nothing).
+  if (!read_only && info.config.allow_msg_ttl) {
+    if (auto r = RecoverTtlState(); !r) {
+      Note(std::string(kMsgDir) + "/" + std::string(kTtlStateFile),
+           "recovering TTL state errored: " + r.error().message());
+    }
   }
 
   // Tombstones found while rebuilding remove what they name.

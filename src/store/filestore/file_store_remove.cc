@@ -6,6 +6,7 @@
 #include <system_error>
 
 #include "filestore/file_store_impl.h"
+#include "sched/stream_headers.h"
 #include "util/file_io.h"
 #include "util/filestore_constants.h"
 #include "util/msg_size.h"
@@ -18,6 +19,7 @@ namespace {
 
 constexpr std::string_view kNewMsgDir = "__new_msgs__";
 constexpr std::string_view kPurgeDir = "__msgs__";
+constexpr int64_t kNanosPerSecond = 1'000'000'000;
 
 }  // namespace
 
@@ -72,17 +74,31 @@ Result<bool> FileStore::Impl::RemoveMsgFromBlock(MsgBlock* mb, uint64_t seq, boo
   state.bytes = msz < state.bytes ? state.bytes - msz : 0;
   mb->msgs = mb->msgs > 0 ? mb->msgs - 1 : 0;
   mb->bytes = msz < mb->bytes ? mb->bytes - msz : 0;
+  mb->NoteRemoval();
+  // The block changed: compaction may pay off again.
+  mb->no_compact = false;
   ++dirty;
 
   if (auto fss = mb->EnsurePerSubjectInfo(nullptr); !fss) return std::unexpected(fss.error());
   mb->RemoveSeqPerSubject(sm.subject, seq);
   RemovePerSubject(sm.subject);
+  if (ttls && sm.hdr_len > 0) {
+    // The deadline the message was stored with (Nats-TTL from its time).
+    if (auto ttl = sched::GetMessageTTL(sm.hdr()); ttl && *ttl > 0) {
+      (void)ttls->Remove(seq, sm.ts + *ttl * kNanosPerSecond);
+    }
+  }
 
   if (fifo) {
     mb->SelectNextFirst();
     if (!is_empty && seq == state.first.seq) state.first = mb->first;
   } else if (!is_empty) {
     mb->dmap.Insert(seq);
+    // An interior removal that leaves the block at most half live is
+    // compacted now when the block is big; the sync pass does the rest.
+    if (!read_only && !is_last_block && mb->ShouldCompactInline()) {
+      if (auto r = mb->CompactWithFloor(0, nullptr); !r) return std::unexpected(r.error());
+    }
   }
 
   if (is_empty) {
@@ -103,6 +119,8 @@ Result<bool> FileStore::Impl::RemoveMsgFromBlock(MsgBlock* mb, uint64_t seq, boo
     }
     if (first_needs_update) SelectNextFirst();
   }
+  // The subject is the StoreMsg's own copy, not a view of the block cache.
+  FireStorageUpdate(-1, -static_cast<int64_t>(msz), seq, sm.subject);
   return true;
 }
 
@@ -190,6 +208,7 @@ Result<uint64_t> FileStore::Impl::PurgeLocked(uint64_t fseq) {
   cached_.clear();
   lmb = nullptr;
   psim.Empty();
+  sdm.Empty();
   ++dirty;
   AddMsgBlock(std::move(keep));
 
@@ -236,6 +255,7 @@ void FileStore::Impl::SelectNextFirst() {
   } else {
     state.first = {state.last.seq + 1, 0};
   }
+  first_moved = true;
 }
 
 // go: server/filestore.go:(*fileStore).removePerSubject

@@ -163,6 +163,7 @@ Result<void> FileStore::Impl::Reset() {
   cached_.clear();
   lmb = nullptr;
   psim.Empty();
+  sdm.Empty();
   if (purged > 0) ++dirty;
   return {};
 }

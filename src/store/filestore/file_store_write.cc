@@ -22,6 +22,7 @@ int64_t NowNanos() {
 }
 
 constexpr std::string_view kRollupHeader = "Nats-Rollup";
+constexpr int64_t kNanosPerSecond = 1'000'000'000;
 
 }  // namespace
 
@@ -66,6 +67,7 @@ Result<MsgBlock*> FileStore::Impl::NewMsgBlockForWrite() {
     if (!prev->placeholder) {
       if (auto r = prev->FlushPending(); !r) return std::unexpected(r.error());
       prev->CloseFd();
+      prev->TryExpireWriteCache();
     }
   }
   auto mb = std::make_unique<MsgBlock>(&env, index);
@@ -212,9 +214,17 @@ Result<void> FileStore::Impl::StoreRawMsgLocked(std::string_view subject,
   }
   if (auto r = EnforceMsgLimit(); !r) return r;
   if (auto r = EnforceBytesLimit(); !r) return r;
-  if (ttl > 0) ++lmb->ttls;
-  // Per-message TTLs would re-arm the check here once they are tracked.
-  if (!age_chk && info.config.max_age.count() > 0) StartAgeChk();
+  if (ttl > 0) {
+    if (ttls) ttls->Add(seq, ts + ttl * kNanosPerSecond);
+    // Counted whether or not the stream tracks TTLs now, so they can be
+    // recovered should it start to.
+    ++lmb->ttls;
+  }
+  if (ttls && ttl > 0) {
+    ResetAgeChk(0);
+  } else if (!age_chk && (info.config.max_age.count() > 0 || ttls)) {
+    StartAgeChk();
+  }
   return {};
 }
 

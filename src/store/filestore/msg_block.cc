@@ -1,6 +1,7 @@
 #include "filestore/msg_block.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -10,6 +11,7 @@
 #include "filestore/block_file.h"
 #include "filestore/record.h"
 #include "headers/headers.h"
+#include "sched/sdm.h"
 #include "subject/subject.h"
 #include "util/filestore_constants.h"
 #include "util/file_io.h"
@@ -45,6 +47,11 @@ crypto::StoreCipher OtherCipher(crypto::StoreCipher c) {
 constexpr std::string_view kMessageTtlHeader = "Nats-TTL";
 constexpr std::string_view kSchedulePatternHeader = "Nats-Schedule";
 
+uint64_t NextBlockId() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
 }  // namespace
 
 // go: server/filestore.go:(*fileStore).initMsgBlock
@@ -52,7 +59,14 @@ MsgBlock::MsgBlock(const BlockEnv* env, uint32_t index)
     : env_(env),
       index_(index),
       mfn_(env->msgs_dir / (std::to_string(index) + ".blk")),
-      hkey_(BlockHashKey(env->stream, index)) {}
+      hkey_(BlockHashKey(env->stream, index)),
+      id_(NextBlockId()) {}
+
+MsgBlock::~MsgBlock() {
+  if (env_->host == nullptr) return;
+  if (ctmr_) env_->host->RetireTimer(std::move(ctmr_));
+  if (ftmr_) env_->host->RetireTimer(std::move(ftmr_));
+}
 
 std::unique_ptr<MsgBlock> MsgBlock::Placeholder(const BlockEnv* env, uint32_t index, MsgId last) {
   auto mb = std::make_unique<MsgBlock>(env, index);
@@ -289,8 +303,16 @@ Result<void> MsgBlock::LoadCache(std::optional<RebuildResult>* rebuilt) {
       }
       return std::unexpected(buf.error());
     }
+    const bool any = !buf->empty();
     auto idx = IndexCacheBuf(std::move(*buf));
-    if (idx) return {};
+    if (idx) {
+      llts_ = AccessNanos();
+      if (any) {
+        ++cloads_;
+        StartCacheExpireTimer();
+      }
+      return {};
+    }
     if (idx.error().code() != ErrorCode::kCorruptStreamState) return idx;
     last_error = Error(ErrorCode::kCorrupt, idx.error().message());
     auto r = RebuildState();
@@ -392,11 +414,26 @@ Result<void> MsgBlock::IndexCacheBuf(std::vector<uint8_t> buf) {
 
 // go: server/filestore.go:(*msgBlock).fetchMsgEx
 Result<StoreMsg*> MsgBlock::Fetch(uint64_t seq, StoreMsg* sm,
-                                  std::optional<RebuildResult>* rebuilt) {
-  if (seq < first.seq || seq > last.seq) return std::unexpected(NotFound());
-  if (dmap.Exists(seq)) return std::unexpected(DeletedMsg());
+                                  std::optional<RebuildResult>* rebuilt, bool* expire_ok) {
+  const uint64_t fseq = first.seq;
+  const uint64_t lseq = last.seq;
+  if (expire_ok) *expire_ok = false;
+  if (seq < fseq || seq > lseq) return std::unexpected(NotFound());
+  const auto scan_ends = [&](uint64_t prev) {
+    return (seq == lseq && prev == seq - 1) || (seq == fseq && prev == seq + 1);
+  };
+  if (dmap.Exists(seq)) {
+    // Kept up as the lookup would, so a scan over deletes still counts.
+    const uint64_t prev = llseq_;
+    if (llseq_ == 0 || seq < llseq_ || seq == llseq_ + 1 || seq == llseq_ - 1) llseq_ = seq;
+    if (expire_ok) *expire_ok = scan_ends(prev);
+    return std::unexpected(DeletedMsg());
+  }
   if (auto r = LoadCache(rebuilt); !r) return std::unexpected(r.error());
-  return CacheLookup(seq, sm);
+  const uint64_t prev = llseq_;
+  auto m = CacheLookup(seq, sm);
+  if (m && expire_ok) *expire_ok = scan_ends(prev);
+  return m;
 }
 
 // go: server/filestore.go:(*msgBlock).cacheLookupEx
@@ -404,8 +441,14 @@ Result<StoreMsg*> MsgBlock::CacheLookup(uint64_t seq, StoreMsg* sm) {
   if (last.seq + 1 == first.seq || seq < first.seq || seq > last.seq) {
     return std::unexpected(NotFound());
   }
-  if (dmap.Exists(seq)) return std::unexpected(DeletedMsg());
+  // The linear scan tracker follows reads one after another, either way.
+  if (llseq_ == 0 || seq < llseq_ || seq == llseq_ + 1 || seq == llseq_ - 1) llseq_ = seq;
+  if (dmap.Exists(seq)) {
+    llts_ = AccessNanos();
+    return std::unexpected(DeletedMsg());
+  }
   if (!cache_ || cache_->fseq == 0 || cache_->idx.empty() || cache_->buf.empty()) {
+    if (cache_) TryForceExpireCache();
     return MakeError(ErrorCode::kCorrupt, FileName() + ": no message cache");
   }
   if (seq < cache_->fseq) return MakeError(ErrorCode::kCorrupt, FileName() + ": partial cache");
@@ -413,6 +456,7 @@ Result<StoreMsg*> MsgBlock::CacheLookup(uint64_t seq, StoreMsg* sm) {
   if (slot >= cache_->idx.size()) return std::unexpected(NotFound());
   const uint32_t entry = cache_->idx[slot];
   if (entry & kDeletedBit) return std::unexpected(DeletedMsg());
+  llts_ = AccessNanos();
   const bool checked = (entry & kCheckedBit) != 0;
   const size_t off = entry & ~(kCheckedBit | kDeletedBit);
   if (off >= cache_->buf.size()) {
@@ -426,7 +470,7 @@ Result<StoreMsg*> MsgBlock::CacheLookup(uint64_t seq, StoreMsg* sm) {
   }
   if (rec->erased || rec->seq == 0) return std::unexpected(DeletedMsg());
   if (rec->seq != seq) {
-    cache_.reset();
+    ClearCacheAndOffset();
     return MakeError(ErrorCode::kCorrupt, "sequence numbers for cache load did not match, " +
                                               std::to_string(seq) + " vs " +
                                               std::to_string(rec->seq));
@@ -442,14 +486,46 @@ Result<StoreMsg*> MsgBlock::CacheLookup(uint64_t seq, StoreMsg* sm) {
 // go: server/filestore.go:(*msgBlock).ensurePerSubjectInfoLoaded
 Result<MsgBlock::SubjectStates*> MsgBlock::EnsurePerSubjectInfo(
     std::optional<RebuildResult>* rebuilt) {
-  if (fss_) return fss_.get();
+  if (fss_) {
+    lsts_ = AccessNanos();
+    return fss_.get();
+  }
   if (msgs == 0 || placeholder) {
     fss_ = std::make_unique<SubjectStates>();
     return fss_.get();
   }
+  if (cache_) {
+    // The state went without the cache: rebuilt from the cache's records.
+    auto fss = std::make_unique<SubjectStates>();
+    StoreMsg sm;
+    for (uint64_t seq = first.seq; seq <= last.seq && seq != 0; ++seq) {
+      if (dmap.Exists(seq)) continue;
+      auto m = CacheLookup(seq, &sm);
+      if (!m) {
+        if (m.error().code() == ErrorCode::kStoreMsgNotFound) continue;
+        ClearCacheAndOffset();
+        return std::unexpected(m.error());
+      }
+      if (sm.subject.empty()) continue;
+      if (auto [ss, found] = fss->Find(sm.subject); found && ss) {
+        ++ss->msgs;
+        ss->last = seq;
+        ss->last_needs_update = false;
+      } else {
+        fss->Insert(sm.subject, SimpleState{.msgs = 1, .first = seq, .last = seq});
+      }
+    }
+    fss_ = std::move(fss);
+  }
   // Indexing the cache builds the per-subject state as it goes.
   if (auto r = LoadCache(rebuilt); !r) return std::unexpected(r.error());
   if (!fss_) fss_ = std::make_unique<SubjectStates>();
+  if (fss_->Size() > 0) {
+    // The expiry timer runs for the state just built.
+    llts_ = AccessNanos();
+    lsts_ = llts_;
+    StartCacheExpireTimer();
+  }
   return fss_.get();
 }
 
@@ -489,6 +565,9 @@ void MsgBlock::RemoveSeqPerSubject(std::string_view subject, uint64_t seq) {
   if (!fss_) return;
   auto [ss, found] = fss_->Find(subject);
   if (!found || !ss) return;
+  if (env_->sdm && env_->sdm->pending().contains(seq)) {
+    env_->sdm->RemoveSeqAndSubject(seq, std::string(subject));
+  }
   if (ss->msgs == 1) {
     fss_->Delete(subject);
     return;

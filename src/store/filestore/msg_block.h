@@ -10,29 +10,69 @@
 #define NATSCPP_STORE_FILESTORE_MSG_BLOCK_H_
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "avl/seqset.h"
 #include "crypto/cipher.h"
 #include "crypto/highwayhash.h"
 #include "crypto/key_file.h"
+#include "exec/executor.h"
 #include "natscpp/store/error.h"
 #include "natscpp/store/store_types.h"
 #include "s2/compression.h"
 #include "util/unique_fd.h"
 #include "stree/stree.h"
 
+namespace natscpp::store::sched {
+class SDMMeta;
+}  // namespace natscpp::store::sched
+
 namespace natscpp::store::filestore {
 
 struct MsgId {
   uint64_t seq = 0;
   int64_t ts = 0;
+};
+
+class MsgBlock;
+
+// The clock of a block's activity stamps: Unix nanoseconds, the clock of
+// record timestamps, since a write stamps the block with its record's time.
+inline int64_t AccessNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// What a block needs from its store to run work in the background (Go runs
+// it on goroutines and runtime timers per block): one-shot timers on the
+// store's executor whose callbacks find the block again under the store's
+// lock, since the block may be gone by the time one fires.
+class BlockHost {
+ public:
+  using Callback = void (MsgBlock::*)();
+  // A timer that runs (mb.*fn)() `delay` from now with the store's lock
+  // held, if mb is still one of the store's blocks then. Inert (a default
+  // handle) when the store runs no background work.
+  virtual exec::Executor::Timer BlockTimer(const MsgBlock& mb, std::chrono::nanoseconds delay,
+                                           Callback fn) = 0;
+  // Takes a timer of a block that goes away. A handle's destructor waits
+  // for a running callback, which may be waiting for the lock the caller
+  // holds: the store releases it where that cannot happen.
+  virtual void RetireTimer(exec::Executor::Timer timer) = 0;
+  // True when mb is the store's write block (Go: mb == fs.lmb).
+  virtual bool IsWriteBlock(const MsgBlock& mb) const = 0;
+
+ protected:
+  ~BlockHost() = default;
 };
 
 // What a block needs from its store to find, open and write its files.
@@ -46,6 +86,13 @@ struct BlockEnv {
   bool sync_always = false;
   bool flush_in_place = true;  // Go's fip: each record is written through
   s2::StoreCompression compression = s2::StoreCompression::kNone;
+  // Background work: none without a host (a read-only store).
+  BlockHost* host = nullptr;
+  std::chrono::nanoseconds cache_expire = std::chrono::seconds(10);         // Go: cexp
+  std::chrono::nanoseconds subject_state_expire = std::chrono::minutes(2);  // Go: fexp
+  // The store's pending subject-delete-marker bookkeeping; a removal from
+  // a block's subject state settles it (null on a read-only store).
+  sched::SDMMeta* sdm = nullptr;
 };
 
 // The result of rebuilding a block's state from its records.
@@ -54,6 +101,8 @@ struct RebuildResult {
   std::vector<uint64_t> tombstones;
   std::optional<Error> bad;  // the bad record that ended the scan, if any
 };
+
+class InteriorDeletes;
 
 class MsgBlock {
  public:
@@ -67,6 +116,8 @@ class MsgBlock {
   static constexpr uint64_t kMaxBlockSlots = uint64_t{1} << 26;
 
   MsgBlock(const BlockEnv* env, uint32_t index);
+  // Hands the block's timers to its host.
+  ~MsgBlock();
   MsgBlock(const MsgBlock&) = delete;
   MsgBlock& operator=(const MsgBlock&) = delete;
 
@@ -76,6 +127,9 @@ class MsgBlock {
                                                MsgId last);
 
   uint32_t index() const { return index_; }
+  // Tells this block from any other of the process, a later block with the
+  // same index included.
+  uint64_t id() const { return id_; }
   const std::filesystem::path& path() const { return mfn_; }
   std::string FileName() const;  // "msgs/<N>.blk", for messages
 
@@ -89,6 +143,8 @@ class MsgBlock {
   std::array<uint8_t, 8> lchk{};
   uint64_t ttls = 0;
   uint64_t schedules = 0;
+  uint64_t cbytes = 0;      // bytes after the last compaction, 0 before one
+  bool no_compact = false;  // the last compaction freed nothing
   bool closed = false;  // listed by index.db but not yet seen on disk
   bool placeholder = false;
 
@@ -103,6 +159,18 @@ class MsgBlock {
   }
   // Marks a block of an encrypted store that has no key file as plaintext.
   void TreatAsPlaintext() { plaintext_override_ = true; }
+  // ---- encryption changes on a writable open (msg_block_encrypt.cc) ----
+  // Loads the keys; on a writable store a block keyed with the other cipher
+  // is re-keyed and a plaintext block (no key file) encrypted, both with
+  // the configured cipher. kCrypto: the key file is short or opens with no
+  // cipher; kCorrupt: a keyless block that is not plaintext.
+  Result<void> CheckAndLoadEncryption();
+  Result<void> ConvertCipher();
+  Result<void> ConvertToEncrypted();
+  // The cipher the loaded key file opened with.
+  crypto::StoreCipher KeyCipher() const { return key_cipher_; }
+  // The key file was written without a sync and waits for the sync pass.
+  bool NeedKeySyncForTest() const { return writer_ && writer_->need_key_sync; }
 
   // The stored bytes, decrypted but not decompressed (for the fingerprint).
   Result<std::vector<uint8_t>> LoadDecrypted();
@@ -120,14 +188,36 @@ class MsgBlock {
 
   // ---- cache ----
   bool CacheLoaded() const { return cache_ != nullptr; }
+  // The loaded cache's buffer and its capacity (null when none), for tests.
+  std::pair<const uint8_t*, size_t> CacheBufForTesting() const {
+    if (!cache_) return {nullptr, 0};
+    return {cache_->buf.data(), cache_->buf.capacity()};
+  }
   // Loads and indexes the records; on an index that disagrees with the
   // block's state, rebuilds the state and reports it via *rebuilt so the
   // store can recompute its totals.
   Result<void> LoadCache(std::optional<RebuildResult>* rebuilt);
   void DropCache() { cache_.reset(); }
+  // A cache with a slot for every sequence of the block.
+  bool CacheAlreadyLoaded() const;
+  bool CacheNotLoaded() const;
+  bool FssNotLoaded() const;
+  // Bytes of records the cache holds, and how many times it was loaded.
+  size_t CacheSize() const { return cache_ ? cache_->buf.size() : 0; }
+  uint64_t CacheLoads() const { return cloads_; }
+  // Test hooks: the cache's slots and records as they are (null without a
+  // cache), and a write error planted as if a write had failed.
+  std::vector<uint32_t>* CacheIdxForTest() { return cache_ ? &cache_->idx : nullptr; }
+  std::vector<uint8_t>* CacheBufForTest() { return cache_ ? &cache_->buf : nullptr; }
+  void SetWriteErrorForTest(Error e) { werr_ = std::move(e); }
+  Result<void> IndexCacheBufForTest(std::vector<uint8_t> buf) { return IndexCacheBuf(std::move(buf)); }
   // The message at seq. kStoreMsgNotFound outside the block; kDeleted
   // (kStoreMsgNotFound with "deleted message") for a deleted sequence.
-  Result<StoreMsg*> Fetch(uint64_t seq, StoreMsg* sm, std::optional<RebuildResult>* rebuilt);
+  // *expire_ok, when given, says the read ended a linear scan over the
+  // block (its last sequence after the one before, or its first after the
+  // one after), so the cache may go.
+  Result<StoreMsg*> Fetch(uint64_t seq, StoreMsg* sm, std::optional<RebuildResult>* rebuilt,
+                          bool* expire_ok = nullptr);
   // Same, with the cache already loaded.
   Result<StoreMsg*> CacheLookup(uint64_t seq, StoreMsg* sm);
 
@@ -136,6 +226,7 @@ class MsgBlock {
   // Builds the block's per-subject state if it is not there.
   Result<SubjectStates*> EnsurePerSubjectInfo(std::optional<RebuildResult>* rebuilt);
   SubjectStates* fss() { return fss_.get(); }
+  void DropSubjectState() { fss_.reset(); }
   // Recomputes first/last of one subject from the cache.
   Result<void> RecalculateForSubject(std::string_view subject, SimpleState* ss);
   // Forgets seq of subject in the per-subject state.
@@ -159,8 +250,14 @@ class MsgBlock {
   // block is empty and not the write block.
   Result<void> SkipMsg(uint64_t seq, int64_t ts, bool is_write_block);
   // Bytes written to the cache but not yet to the file.
-  size_t PendingWriteSize() const { return writer_ ? writer_->pending.size() : 0; }
+  size_t PendingWriteSize() const;
+  // Those bytes (empty when none).
+  std::span<const uint8_t> BytesPending() const;
   Result<void> FlushPending();
+  // FlushPending, then the cache timer a write keeps going.
+  Result<void> FlushPendingMsgs();
+  // The file was written since its last fsync.
+  bool NeedSync() const { return writer_ && writer_->need_sync; }
   // fsyncs the file (and a key file not yet synced) after writes.
   Result<void> SyncIfNeeded();
   void CloseFd();
@@ -173,6 +270,16 @@ class MsgBlock {
   Result<void> AtomicOverwrite(std::span<const uint8_t> plain, bool allow_compress);
   // Overwrites the record of seq with random bytes under the erase bit.
   Result<void> EraseRecord(uint64_t seq, bool is_write_block);
+  // Whether rewriting the block without its deleted records is worth it
+  // during a removal (it would at least halve a block over 2 MB) or during
+  // the sync pass (it would halve it).
+  bool ShouldCompactInline() const;
+  bool ShouldCompactSync() const;
+  // Rewrites the block with only its live records and the tombstones for
+  // sequences in [floor, first) that `interior` (when given) still marks
+  // deleted; first/last and the delete map follow. Not for the write
+  // block: a pruned tail would break appends (msg_block_compact.cc).
+  Result<void> CompactWithFloor(uint64_t floor, InteriorDeletes* interior);
   // Rewrites the block to start at seq's record (the records before it
   // are gone from the file); false when seq has no record here.
   Result<bool> CutHeadBefore(uint64_t seq);
@@ -208,6 +315,39 @@ class MsgBlock {
   Result<SimpleState> FilteredPending(std::string_view filter, bool wildcard, uint64_t sseq,
                                       std::optional<RebuildResult>* rebuilt);
 
+  // ---- cache expiry and the flush loop (msg_block_cache.cc); the
+  // store's lock held ----
+  // The cache expiry timer: `td` from now, 0 meaning the cache expiry plus
+  // a margin. Expiry frees the cache once nothing was read or written for
+  // cache_expire and nothing waits to be written, and the per-subject state
+  // once nothing touched the block for subject_state_expire.
+  void StartCacheExpireTimer();
+  void ResetCacheExpireTimer(std::chrono::nanoseconds td);
+  // The timer's callback.
+  void TryExpireCache();
+  // Expiry as if the cache had not been read lately (the end of a scan).
+  void TryForceExpireCache();
+  // At rollover: the old write block's cache goes unless it was read lately.
+  void TryExpireWriteCache();
+  void ClearCache();
+  void ClearCacheAndOffset();
+  // Done with the cache for now: it goes unless writes are pending (Go
+  // hands it to the garbage collector; the store calls this past its bound
+  // of loaded caches).
+  void FinishedWithCache();
+  std::chrono::nanoseconds SinceLastActivity() const;
+  std::chrono::nanoseconds SinceLastWriteActivity() const;
+  // A message of the block was removed (Go: lrts).
+  void NoteRemoval();
+  // The flush loop of an async-flush write block: a write kicks it, it
+  // waits a little for more to coalesce, then writes what is pending; off
+  // once the block is no longer the write block.
+  void SpinUpFlushLoop();
+  void KickFlusher();
+  void FlushLoop();  // the loop's timer callback
+  void ClearInFlusher();
+  bool InFlusher() const { return flusher_; }
+
  private:
   struct Cache {
     std::vector<uint8_t> buf;
@@ -223,6 +363,10 @@ class MsgBlock {
   Result<void> GenerateKeys();
   bool ReadCompressedOnDisk();
   Result<std::unique_ptr<crypto::BlockStream>> FreshBlockStream() const;
+  // The conversion steps (msg_block_encrypt.cc): settles a conversion a
+  // crash interrupted, and rewrites the block as `plain` under new keys.
+  Result<void> ResolveInterruptedConversion();
+  Result<void> RekeyAndRewrite(std::span<const uint8_t> plain);
 
   // The write side: the open file, how much of the plaintext is on disk,
   // and the records not yet written.
@@ -247,6 +391,37 @@ class MsgBlock {
   std::unique_ptr<Writer> writer_;
   std::optional<Error> werr_;
   std::optional<bool> compressed_on_disk_;
+
+  // Arms `t` to run fn `delay` from now on the host's executor; false when
+  // there is none.
+  bool ArmTimer(exec::Executor::Timer& t, std::chrono::nanoseconds delay, BlockHost::Callback fn);
+  void StopCacheExpireTimer();
+
+  uint64_t id_;
+  // Activity, AccessNanos, 0 for never: last load (or read), write (the
+  // record's time), removal, per-subject state use (Go: llts, lwts, lrts,
+  // lsts).
+  int64_t llts_ = 0;
+  int64_t lwts_ = 0;
+  int64_t lrts_ = 0;
+  int64_t lsts_ = 0;
+  uint64_t llseq_ = 0;  // last sequence of a linear scan (Go: llseq)
+  uint64_t cloads_ = 0;
+  // The cache expiry timer (Go: ctmr, set while ctmr_on_) and when it is
+  // due (steady clock), so a reset to a later time can leave it: it fires,
+  // finds the activity and re-arms for the rest.
+  bool ctmr_on_ = false;
+  int64_t ctmr_due_ = 0;
+  // The flush loop (Go: flusher, fch): on, kicked and not yet run, and the
+  // coalescing wait in progress (step 0: not waiting).
+  bool flusher_ = false;
+  bool flush_kicked_ = false;
+  size_t flush_waiting_ = 0;
+  std::chrono::nanoseconds flush_step_{0};
+  std::chrono::nanoseconds flush_waited_{0};
+  // Timer handles last; ~MsgBlock hands them to the host.
+  exec::Executor::Timer ctmr_;
+  exec::Executor::Timer ftmr_;
 };
 
 }  // namespace natscpp::store::filestore

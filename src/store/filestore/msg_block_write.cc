@@ -66,6 +66,10 @@ Result<void> MsgBlock::CreateForWrite(uint64_t last_seq) {
   if (env_->prf) {
     if (auto r = GenerateKeys(); !r) return r;
   }
+  // The write cache counts as written to now.
+  llts_ = 0;
+  lwts_ = AccessNanos();
+  if (!env_->flush_in_place) SpinUpFlushLoop();
   return {};
 }
 
@@ -108,6 +112,7 @@ Result<void> MsgBlock::EnableForWriting() {
   if (::fstat(fd, &st) != 0) return std::unexpected(IoError(mfn_, "stat", errno));
   w->wp = static_cast<uint64_t>(st.st_size);
   writer_ = std::move(w);
+  if (!env_->flush_in_place) SpinUpFlushLoop();
   return {};
 }
 
@@ -153,6 +158,7 @@ Result<void> MsgBlock::WriteRecord(uint64_t rl, uint64_t seq, std::string_view s
   const size_t start = pending.size();
   AppendRecord(pending, hkey_, seq, ts, subject, hdr, msg);
   std::copy(pending.end() - kChecksumSize, pending.end(), lchk.begin());
+  lwts_ = ts;
   const std::span<const uint8_t> rec(pending.data() + start, pending.size() - start);
 
   // The write-through cache, when loaded, keeps every byte of the file.
@@ -180,7 +186,8 @@ Result<void> MsgBlock::WriteRecord(uint64_t rl, uint64_t seq, std::string_view s
     }
     rbytes += rl;
   }
-  if (flush && env_->flush_in_place) return FlushPending();
+  if (flush && env_->flush_in_place) return FlushPendingMsgs();
+  if (flush) KickFlusher();
   return {};
 }
 
@@ -200,7 +207,10 @@ Result<void> MsgBlock::SkipMsg(uint64_t seq, int64_t ts, bool is_write_block) {
   } else {
     dmap.Insert(seq);
   }
-  if (!needs_record) return {};
+  if (!needs_record) {
+    KickFlusher();
+    return {};
+  }
   return WriteRecord(kEmptyRecordLen, seq | kEraseBit, {}, {}, {}, ts, true);
 }
 
@@ -264,6 +274,8 @@ void MsgBlock::CloseFd() {
   (void)FlushPending();
   (void)SyncIfNeeded();
   writer_.reset();
+  // Nothing left to flush: the loop stops (a write reopens and restarts it).
+  ClearInFlusher();
 }
 
 // go: server/filestore.go:(*msgBlock).recompressOnDiskIfNeeded

@@ -35,6 +35,8 @@ class SDMMeta {
 
   const std::unordered_map<std::string, uint64_t>& totals() const { return totals_; }
   const std::unordered_map<uint64_t, SDMBySeq>& pending() const { return pending_; }
+  // The file store refreshes a pending entry's time in place.
+  std::unordered_map<uint64_t, SDMBySeq>& pending() { return pending_; }
 
  private:
   std::unordered_map<std::string, uint64_t> totals_;  // pending count per subject

@@ -135,6 +135,8 @@ class FileStore {
   // ("" or ">" for all; `wildcard` when filter has wildcards). On kStoreEOF
   // nothing more matches.
   Result<LoadedMsg> LoadNextMsg(std::string_view filter, bool wildcard, uint64_t start, store::StoreMsg* sm);
+  // The subject of message `seq`; kStoreMsgNotFound when there is none.
+  Result<std::string> SubjectForSeq(uint64_t seq);
   // The newest message on `subject` (may be a wildcard; "" or ">" = last).
   Result<store::StoreMsg*> LoadLastMsg(std::string_view subject, store::StoreMsg* sm);
   // Messages per subject among those matching filter ("" = all).
@@ -182,6 +184,12 @@ class FileStore {
   // stream over from sequence 1.
   Result<void> Truncate(uint64_t seq);
 
+  // Replaces the stream configuration (name required, file storage):
+  // writes meta.inf, applies lower limits and a changed max age to what is
+  // stored, and adjusts write flushing to replicas and persist mode. A
+  // max_msgs_per below -1 is stored as -1. kStoreClosed after Stop.
+  Result<void> UpdateConfig(const StreamConfig& cfg);
+
   // Flushes, writes index.db (and thw.db/sched.db when used) and closes.
   // The store answers kStoreClosed afterwards.
   Result<void> Stop();
@@ -196,7 +204,49 @@ class FileStore {
   // What recovery noticed (index.db not used, torn tails and the like).
   const std::vector<RecoveryNote>& RecoveryNotes() const;
 
+  // ---- test hooks: the block internals the server's tests look at ----
+  struct BlockForTest {
+    uint32_t index = 0;
+    bool write_block = false;     // the store's last (write) block
+    size_t pending = 0;           // bytes not yet written to the file
+    bool flusher = false;         // its flush loop is on
+    bool cache_loaded = false;    // a cache with every sequence (cacheAlreadyLoaded)
+    bool cache_present = false;   // any cache at all
+    uint64_t cache_bytes = 0;
+    uint64_t cache_loads = 0;
+    bool fss_loaded = false;
+    bool need_sync = false;
+    uint64_t first_seq = 0;
+    bool should_compact_sync = false;  // the sync pass would compact it
+    bool no_compact = false;           // its last compaction freed nothing
+  };
+  std::vector<BlockForTest> BlocksForTest();
+  // Stops block `index`'s flush loop (the server's tests close its quit channel).
+  void StopFlusherForTest(uint32_t index);
+  // Drops block `index`'s per-subject state.
+  void DropSubjectStateForTest(uint32_t index);
+  // The block's finishedWithCache.
+  void FinishedWithCacheForTest(uint32_t index);
+  // A lookup in block `index`'s cache as it is (no load).
+  Result<store::StoreMsg*> CacheLookupForTest(uint32_t index, uint64_t seq, store::StoreMsg* sm);
+
+  // ---- the stream layer's callbacks (writable stores) ----
+  // Told of every change of the totals: +1 and the size for a stored
+  // message, -1 and minus the size for a removed one.
+  void RegisterStorageUpdates(StorageUpdateHandler cb);
+  // Asked to remove a message whose max age or TTL ran out, when the
+  // stream places subject delete markers (the removal is then the stream
+  // layer's to make).
+  void RegisterStorageRemoveMsg(StorageRemoveMsgHandler cb);
+  // Handed the subject delete marker to store in place of the last
+  // message of a subject that aged out.
+  void RegisterProcessJetStreamMsg(ProcessJetStreamMsgHandler cb);
+  // Expiry with subject delete markers waits until both of the last two
+  // are registered. Callbacks run without the store's lock held.
+
   class Impl;
+  // The internals, for the library's own tests only.
+  Impl& ImplForTesting() { return *impl_; }
 
  private:
   explicit FileStore(std::unique_ptr<Impl> impl);

@@ -38,6 +38,19 @@ using StorageUpdateHandler = std::function<void(int64_t msgs, int64_t bytes, uin
 // Asks the upper layer to remove a message (expired by TTL, for instance).
 using StorageRemoveMsgHandler = std::function<void(uint64_t seq)>;
 
+// A message the store hands to the stream layer to be processed as if it
+// had been published (Go's inMsg): a subject delete marker, for instance.
+struct InMsg {
+  std::string subject;
+  std::string reply;
+  std::vector<uint8_t> hdr;
+  std::vector<uint8_t> msg;
+  uint64_t seq = 0;  // for ordering out of band; 0 when unused
+};
+// Asks the upper layer to process a new message (Go's
+// ProcessJetStreamMsgHandler); the handler owns the message.
+using ProcessJetStreamMsgHandler = std::function<void(InMsg msg)>;
+
 struct StoredSeqTs {
   uint64_t seq = 0;
   int64_t ts = 0;
