@@ -1171,24 +1171,6 @@ TEST_P(FileStorePermutations, TestFileStoreEncryptedKeepIndexNeedBekResetBug) {
   EXPECT_TRUE(m) << m.error().message();
 }
 
-TEST_F(FileStoreGoMisc, TestFileStoreRestoreEncryptedWithNoKeyFuncFails) {
-  FileStoreConfig fcfg;
-  fcfg.encryption = StoreEncryption{"dlc22", StoreCipher::kAes, ""};
-  const StreamConfig cfg = Named("zzz", {"zzz"});
-  auto fs = Open(cfg, fcfg);
-  ASSERT_TRUE(fs);
-  const std::string msg(100, 'X');
-  for (int i = 0; i < 100; ++i) ASSERT_TRUE(fs->StoreMsg("zzz", {}, Bytes(msg), 0));
-  ASSERT_TRUE(fs->Stop());
-
-  // Without the key the store does not open.
-  fcfg.encryption.reset();
-  auto again = FileStore::Create(StreamDir(), fcfg, cfg, GoTime::FromUnixNanos(1'700'000'000'000'000'000));
-  ASSERT_FALSE(again);
-  EXPECT_EQ(again.error().code(), ErrorCode::kCrypto);
-  EXPECT_NE(again.error().message().find("no main key"), std::string::npos) << again.error().message();
-}
-
 TEST_F(FileStoreGoMisc, TestFileStoreStoreRawMessageThrowsPermissionErrorIfFSModeReadOnly) {
   if (::geteuid() == 0) {
     GTEST_SKIP() << "running as root: file permissions do not stop root's writes";
