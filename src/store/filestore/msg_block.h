@@ -359,6 +359,12 @@ class MsgBlock {
   // Opens the file for appending; the write offset is its plaintext size.
   Result<void> EnableForWriting();
   void UpdateAccounting(uint64_t seq, int64_t ts, uint64_t rl);
+  // Fresh keys for this block and the key file that seals them.
+  struct FreshKeys {
+    crypto::BlockKeys keys;
+    std::vector<uint8_t> key_file;
+  };
+  Result<FreshKeys> NewBlockKeys() const;
   // New keys for this block, written to msgs/<N>.key.
   Result<void> GenerateKeys();
   bool ReadCompressedOnDisk();

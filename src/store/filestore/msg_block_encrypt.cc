@@ -114,21 +114,15 @@ Result<void> MsgBlock::ResolveInterruptedConversion() {
 }
 
 Result<void> MsgBlock::RekeyAndRewrite(std::span<const uint8_t> plain) {
-  auto gen = crypto::GenEncryptionKeys(env_->prf, env_->cipher,
-                                       crypto::BlockKeyContext(env_->stream, index_));
-  if (!gen) return std::unexpected(gen.error());
-  crypto::BlockKeys keys;
-  keys.nonce.assign(gen->encrypted.begin(),
-                    gen->encrypted.begin() + static_cast<ptrdiff_t>(gen->aek->NonceSize()));
-  keys.aek = std::move(gen->aek);
-  keys.bek = std::move(gen->bek);
-  keys.seed = std::move(gen->seed);
+  auto fresh = NewBlockKeys();
+  if (!fresh) return std::unexpected(fresh.error());
+  crypto::BlockKeys keys = std::move(fresh->keys);
 
   auto kfn = env_->msgs_dir / (std::to_string(index_) + ".key");
   auto staged_fn = kfn;
   staged_fn += ".cvt";
   // 1. The new key, staged and synced.
-  if (auto r = WriteAtomically(DiskIoSemaphore::Default(), staged_fn, gen->encrypted,
+  if (auto r = WriteAtomically(DiskIoSemaphore::Default(), staged_fn, fresh->key_file,
                                kDefaultFilePerms, true);
       !r) {
     return r;

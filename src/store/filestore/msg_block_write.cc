@@ -73,20 +73,29 @@ Result<void> MsgBlock::CreateForWrite(uint64_t last_seq) {
   return {};
 }
 
-// go: server/filestore.go:(*fileStore).genEncryptionKeysForBlock
-Result<void> MsgBlock::GenerateKeys() {
+Result<MsgBlock::FreshKeys> MsgBlock::NewBlockKeys() const {
   auto gen = crypto::GenEncryptionKeys(env_->prf, env_->cipher,
                                        crypto::BlockKeyContext(env_->stream, index_));
   if (!gen) return std::unexpected(gen.error());
-  crypto::BlockKeys keys;
-  keys.nonce.assign(gen->encrypted.begin(),
-                    gen->encrypted.begin() + static_cast<ptrdiff_t>(gen->aek->NonceSize()));
-  keys.aek = std::move(gen->aek);
-  keys.bek = std::move(gen->bek);
-  keys.seed = std::move(gen->seed);
+  FreshKeys out;
+  // The key file starts with the nonce the block stream uses.
+  out.keys.nonce.assign(gen->encrypted.begin(),
+                        gen->encrypted.begin() + static_cast<ptrdiff_t>(gen->aek->NonceSize()));
+  out.keys.aek = std::move(gen->aek);
+  out.keys.bek = std::move(gen->bek);
+  out.keys.seed = std::move(gen->seed);
+  out.key_file = std::move(gen->encrypted);
+  return out;
+}
+
+// go: server/filestore.go:(*fileStore).genEncryptionKeysForBlock
+Result<void> MsgBlock::GenerateKeys() {
+  auto fresh = NewBlockKeys();
+  if (!fresh) return std::unexpected(fresh.error());
+  crypto::BlockKeys keys = std::move(fresh->keys);
   const auto kfn = env_->msgs_dir / (std::to_string(index_) + ".key");
   const bool sync = env_->sync_always;
-  if (auto r = WriteAtomically(DiskIoSemaphore::Default(), kfn, gen->encrypted, kDefaultFilePerms,
+  if (auto r = WriteAtomically(DiskIoSemaphore::Default(), kfn, fresh->key_file, kDefaultFilePerms,
                                sync);
       !r) {
     return r;
