@@ -18,6 +18,14 @@ void StoreMsg::CopyFrom(const StoreMsg& other) {
   ts = other.ts;
 }
 
+// go: server/filestore.go:(*LostStreamData).exists
+std::pair<int, bool> LostStreamData::Exists(uint64_t seq) const {
+  for (size_t i = 0; i < msgs.size(); ++i) {
+    if (msgs[i] == seq) return {static_cast<int>(i), true};
+  }
+  return {-1, false};
+}
+
 // go: server/store.go:(*StoreMsg).clear
 void StoreMsg::Clear() {
   subject.clear();

@@ -61,7 +61,15 @@ FileStore::FileStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 // A writable store not stopped yet is stopped here, index.db included, so
 // dropping the handle never loses what was stored.
 FileStore::~FileStore() {
-  if (impl_ && !impl_->read_only && !impl_->closed) (void)Stop();
+  if (impl_ && !impl_->read_only && !impl_->closed) {
+    {
+      // The owner's callbacks may not outlive it: a store dropped without
+      // Stop tells no one.
+      std::lock_guard lock(impl_->mu);
+      impl_->scb = nullptr;
+    }
+    (void)Stop();
+  }
 }
 
 // The stream's meta files as jetstream.go checks them before it creates

@@ -31,8 +31,11 @@ Result<uint64_t> FileStore::Impl::PurgeEx(std::string_view subject, uint64_t seq
   const bool all = subject.empty() || subject == kFullWildcard;
   if (all) {
     if (keep == 0 && sequence == 0) {
+      const uint64_t bytes = state.bytes;
       auto p = PurgeLocked(0);
-      if (p && *p > 0) (void)WriteFullState(true);
+      if (!p) return p;
+      if (*p > 0) (void)WriteFullState(true);
+      pending_scb = PendingStorageUpdate{-static_cast<int64_t>(*p), -static_cast<int64_t>(bytes), 0, {}};
       return p;
     }
     if (sequence > 1) return CompactLocked(sequence);
@@ -72,6 +75,8 @@ Result<uint64_t> FileStore::Impl::PurgeEx(std::string_view subject, uint64_t seq
   }
 
   uint64_t purged = 0;
+  uint64_t bytes = 0;
+  uint64_t low_seq = 0;
   bool first_needs_update = false;
   std::vector<MsgId> tomb_list;
   store::StoreMsg sm;
@@ -105,10 +110,12 @@ Result<uint64_t> FileStore::Impl::PurgeEx(std::string_view subject, uint64_t seq
         state.bytes -= rl;
         mb->bytes -= rl;
         ++purged;
+        bytes += rl;
       }
       mb->RemoveSeqPerSubject(sm.subject, seq);
       RemovePerSubject(sm.subject);
       tomb_list.push_back({sm.seq, sm.ts});
+      if (sm.seq < low_seq || low_seq == 0) low_seq = sm.seq;
       if (seq == mb->first.seq) {
         mb->SelectNextFirst();
         if (mb->first.seq > mb->last.seq) {
@@ -129,25 +136,42 @@ Result<uint64_t> FileStore::Impl::PurgeEx(std::string_view subject, uint64_t seq
     if (maxp > 0 && purged >= maxp) break;
   }
   if (first_needs_update) SelectNextFirst();
+  // Many tombstones are written and then flushed once.
   for (const MsgId& t : tomb_list) {
-    if (auto r = WriteTombstone(t.seq, t.ts); !r) {
+    if (auto r = WriteTombstoneNoFlush(t.seq, t.ts); !r) {
+      SetWriteErr(r.error());
+      return std::unexpected(r.error());
+    }
+  }
+  if (!tomb_list.empty() && lmb) {
+    if (auto r = lmb->FlushPendingMsgs(); !r) {
       SetWriteErr(r.error());
       return std::unexpected(r.error());
     }
   }
   ++dirty;
+  // A single removal names its sequence and subject; more only the totals.
+  pending_scb = PendingStorageUpdate{-static_cast<int64_t>(purged), -static_cast<int64_t>(bytes),
+                                     purged == 1 ? low_seq : 0,
+                                     purged == 1 ? std::string(filter) : std::string()};
   return purged;
 }
 
 // go: server/filestore.go:(*fileStore).compact
 Result<uint64_t> FileStore::Impl::CompactLocked(uint64_t seq) {
   if (closed) return MakeError(ErrorCode::kStoreClosed, "store is closed");
+  const uint64_t bytes_before = state.bytes;
   Result<uint64_t> r = (seq == 0 || seq > state.last.seq) ? PurgeLocked(seq) : CompactBelow(seq);
   if (!r) {
     SetWriteErr(r.error());
     return r;
   }
-  if (*r > 0) (void)WriteFullState(true);
+  if (*r > 0) {
+    (void)WriteFullState(true);
+    // Both paths take exactly the bytes they report off the totals.
+    pending_scb = PendingStorageUpdate{-static_cast<int64_t>(*r),
+                                       -static_cast<int64_t>(bytes_before - state.bytes), 0, {}};
+  }
   return r;
 }
 

@@ -25,9 +25,18 @@ Result<void> FileStore::Impl::UpdateConfig(StreamConfig cfg) {
     return r;
   }
 
-  // Per-message TTL and message-schedule state are created or dropped here
-  // by the server when allow_msg_ttl / allow_msg_schedules change; this
-  // store keeps neither yet, so only the configuration carries them.
+  // The TTL wheel and the schedules come (recovered from disk and the
+  // blocks) or go with allow_msg_ttl and allow_msg_schedules.
+  if (cfg.allow_msg_ttl && !ttls) {
+    if (auto r = RecoverTtlState(); !r) return r;
+  } else if (!cfg.allow_msg_ttl && ttls) {
+    ttls.reset();
+  }
+  if (cfg.allow_msg_schedules && !scheduling) {
+    if (auto r = RecoverMsgSchedulingState(); !r) return r;
+  } else if (!cfg.allow_msg_schedules && scheduling) {
+    scheduling.reset();
+  }
 
   if (auto r = EnforceMsgLimit(); !r) return r;
   if (auto r = EnforceBytesLimit(); !r) return r;

@@ -19,6 +19,7 @@
 #include "exec/executor.h"
 #include "filestore/msg_block.h"
 #include "natscpp/store/file_store.h"
+#include "sched/scheduler.h"
 #include "sched/sdm.h"
 #include "stree/stree.h"
 #include "thw/thw.h"
@@ -66,6 +67,11 @@ class FileStore::Impl final : public filestore::BlockHost {
                                   std::span<const uint8_t> hdr, std::span<const uint8_t> msg);
   Result<filestore::MsgBlock*> CheckLastBlock(uint64_t rl);
   Result<filestore::MsgBlock*> NewMsgBlockForWrite();
+  // Compressing finished blocks (file_store_recompress.cc): queued by
+  // NewMsgBlockForWrite and done on the executor, the slow part without
+  // the lock (release_lock); Stop finishes what is still queued.
+  void QueueRecompress(filestore::MsgBlock* mb);
+  void RunRecompressQueue(std::unique_lock<std::recursive_mutex>& lock, bool release_lock);
   Result<void> WriteTombstone(uint64_t seq, int64_t ts);
   Result<uint64_t> SkipMsgLocked(uint64_t seq, bool no_interest);
   Result<void> SkipMsgsLocked(uint64_t seq, uint64_t num);
@@ -130,6 +136,21 @@ class FileStore::Impl final : public filestore::BlockHost {
   // The storage-update callback, called with mu held once (released around
   // the call).
   void FireStorageUpdate(int64_t msgs, int64_t bytes, uint64_t seq, std::string_view subj);
+  // ---- message scheduling (file_store_sched.cc); callers hold mu ----
+  // A scheduling state whose timer runs RunMsgScheduling on the executor.
+  std::unique_ptr<sched::MsgScheduling> NewMsgScheduling();
+  // Loads msgs/sched.db, rescanning the blocks past its stamp.
+  Result<void> RecoverMsgSchedulingState();
+  // Writes msgs/sched.db (nothing when schedules are off).
+  Result<void> WriteMsgSchedulingState();
+  // A stored message's effect on the schedules (storeRawMsg's part).
+  void TrackMsgSchedule(uint64_t seq, std::string_view subject, std::span<const uint8_t> hdr,
+                        int64_t ts);
+  // Forgets the schedules held by a block being purged.
+  Result<void> RemoveBlockSchedules(filestore::MsgBlock* mb);
+  // The scheduling timer's callback; takes mu itself, calls pmsgcb
+  // without it.
+  void RunMsgScheduling();
 
   FileStoreConfig fcfg;
   bool read_only = true;
@@ -147,6 +168,10 @@ class FileStore::Impl final : public filestore::BlockHost {
   // Timers of blocks gone, released by the next block timer's callback on
   // the worker or once the executor has stopped.
   std::vector<exec::Executor::Timer> retired_timers;
+  // Finished blocks waiting to be compressed: index -> block id, and
+  // whether a run is posted to the executor.
+  std::map<uint32_t, uint64_t> recompress_queue;
+  bool recompress_posted = false;
   exec::Executor::Timer sync_timer;
   exec::Executor::Timer state_timer;
   // Max-age expiry. The handle is kept once made; age_chk says whether the
@@ -158,12 +183,49 @@ class FileStore::Impl final : public filestore::BlockHost {
   bool received_any = false;  // StoreRawMsg has stored a message
   // Per-message TTL deadlines; set only when the stream allows TTLs.
   std::unique_ptr<thw::HashWheel> ttls;
+  // Message schedules; set only when the stream allows them.
+  std::unique_ptr<sched::MsgScheduling> scheduling;
   // Removals and markers proposed to the stream layer, not yet applied.
   sched::SDMMeta sdm;
   // The stream layer's callbacks (Go: scb, rmcb, pmsgcb).
   StorageUpdateHandler scb;
   StorageRemoveMsgHandler rmcb;
   ProcessJetStreamMsgHandler pmsgcb;
+  // The storage update a purge, compaction, truncation or reset owes the
+  // stream layer; the public call clears it first and hands it to scb once
+  // mu is released.
+  struct PendingStorageUpdate {
+    int64_t msgs = 0;
+    int64_t bytes = 0;
+    uint64_t seq = 0;
+    std::string subject;
+  };
+  std::optional<PendingStorageUpdate> pending_scb;
+  // Takes the pending update and the callback; the caller fires it after
+  // unlocking (Go: cb := fs.scb; fs.mu.Unlock(); cb(...)).
+  std::pair<std::optional<PendingStorageUpdate>, StorageUpdateHandler> TakeStorageUpdate();
+
+  // ---- small accessors the server's tests use (file_store_accessors.cc) ----
+  uint64_t LastSeq();
+  int NumMsgBlocks();
+  int NumSubjects();
+  int NumConsumers();
+  // Deleted sequences held by the blocks' dmaps.
+  uint64_t DmapEntries();
+  // Cache loads summed over the blocks, and bytes of caches loaded now.
+  uint64_t CacheLoads();
+  uint64_t CacheSize();
+  // Stored size of message seq; 0 when there is none.
+  uint64_t SizeForSeq(uint64_t seq);
+  // The message at seq (0: the first), as LoadMsg gives it.
+  Result<store::StoreMsg*> MsgForSeq(uint64_t seq, store::StoreMsg* sm);
+  bool IsClosed();
+  std::optional<LostStreamData> LostData();
+  void CloseAllMsgBlocks(bool sync);
+  Result<void> WriteTombstoneNoFlush(uint64_t seq, int64_t ts);
+  // Writes a file atomically, synced when the store syncs every write.
+  Result<void> WriteFileWithOptionalSync(const std::filesystem::path& name, std::span<const uint8_t> data,
+                                         uint32_t perm);
 
   // ---- configuration and environment ----
   std::filesystem::path dir;

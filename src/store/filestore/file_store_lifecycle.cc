@@ -165,8 +165,12 @@ Result<void> FileStore::Impl::WriteFullState(bool force) {
   }
   if (fd.Reset() != 0) return std::unexpected(IoError(fn, "close", errno));
   dirty = 0;
-  // thw.db goes with every index.db written.
-  return WriteTtlState();
+  // thw.db and sched.db go with every index.db written; one failing does
+  // not keep the other from being written.
+  auto ttl_written = WriteTtlState();
+  auto sched_written = WriteMsgSchedulingState();
+  if (!ttl_written) return ttl_written;
+  return sched_written;
 }
 
 // go: server/filestore.go:(*fileStore).syncBlocks
@@ -317,11 +321,22 @@ Result<void> FileStore::Impl::StopLocked(bool delete_files, bool write_state,
   CancelAgeChk();
   // Nothing runs now: the block timers' handles can go.
   retired_timers.clear();
+  // Blocks still waiting for compression are compressed now, so a stopped
+  // store's finished blocks are all compressed, as after the server's stop.
+  if (!delete_files) RunRecompressQueue(lock, false);
+  recompress_queue.clear();
   Result<void> out;
   if (write_state && !read_only) {
     if (auto r = CheckAndFlushLastBlock(); !r) out = r;
   }
-  for (auto& mb : blks) mb->CloseFd();
+  // Unlike the server's stop, the blocks are synced before they close: a
+  // stopped store has everything on disk.
+  for (auto& mb : blks) {
+    if (!read_only) {
+      if (auto r = mb->SyncIfNeeded(); !r && out) out = std::unexpected(r.error());
+    }
+    mb->CloseFd();
+  }
   if (write_state && !read_only && out) {
     // As the server does, a state that cannot be written now (its totals
     // disagree with the blocks) does not fail the stop: the next open
@@ -344,7 +359,9 @@ FileStore::Impl::~Impl() {
   state_timer = {};
   age_timer = {};
   if (executor) executor->Stop();
-  // The blocks hand their timers over as they go: before retired_timers.
+  // The scheduling timer and the blocks hand their timers over as they go:
+  // before retired_timers.
+  scheduling.reset();
   cached_.clear();
   bim.clear();
   lmb = nullptr;
@@ -394,6 +411,8 @@ Result<std::unique_ptr<FileStore>> FileStore::Create(const std::filesystem::path
   impl->info.config = cfg;
   // A wheel only when the stream allows TTLs (recovery reloads it).
   if (cfg.allow_msg_ttl) impl->ttls = std::make_unique<thw::HashWheel>();
+  // Likewise the schedules, when the stream allows them.
+  if (cfg.allow_msg_schedules) impl->scheduling = impl->NewMsgScheduling();
 
   const bool has_key_file = std::filesystem::exists(dir / kMetaFileKey, ec);
   if (encrypted) {
@@ -523,46 +542,81 @@ Result<bool> FileStore::EraseMsg(uint64_t seq) {
 
 // go: server/filestore.go:(*fileStore).Purge
 Result<uint64_t> FileStore::Purge() {
-  std::lock_guard lock(impl_->mu);
+  std::unique_lock lock(impl_->mu);
   if (auto r = impl_->CheckWritable(); !r) return std::unexpected(r.error());
+  const uint64_t bytes = impl_->state.bytes;
   auto purged = impl_->PurgeLocked(0);
   if (!purged) {
     impl_->SetWriteErr(purged.error());
     return purged;
   }
   if (*purged > 0) (void)impl_->WriteFullState(true);
+  StorageUpdateHandler cb = impl_->scb;
+  lock.unlock();
+  if (cb) cb(-static_cast<int64_t>(*purged), -static_cast<int64_t>(bytes), 0, {});
   return purged;
 }
 
 Result<uint64_t> FileStore::PurgeEx(std::string_view subject, uint64_t sequence, uint64_t keep) {
-  std::lock_guard lock(impl_->mu);
+  std::unique_lock lock(impl_->mu);
   if (auto r = impl_->CheckWritable(); !r) return std::unexpected(r.error());
+  impl_->pending_scb.reset();
   auto r = impl_->PurgeEx(subject, sequence, keep);
   if (!r) impl_->SetWriteErr(r.error());
+  auto [up, cb] = impl_->TakeStorageUpdate();
+  lock.unlock();
+  if (r && up && cb) cb(up->msgs, up->bytes, up->seq, up->subject);
   return r;
 }
 
 // go: server/filestore.go:(*fileStore).Compact
 Result<uint64_t> FileStore::Compact(uint64_t seq) {
-  std::lock_guard lock(impl_->mu);
+  std::unique_lock lock(impl_->mu);
   if (auto r = impl_->CheckWritable(); !r) return std::unexpected(r.error());
-  return impl_->CompactLocked(seq);
+  impl_->pending_scb.reset();
+  auto r = impl_->CompactLocked(seq);
+  auto [up, cb] = impl_->TakeStorageUpdate();
+  lock.unlock();
+  if (r && up && cb) cb(up->msgs, up->bytes, up->seq, up->subject);
+  return r;
 }
 
 // go: server/filestore.go:(*fileStore).Stop
 Result<void> FileStore::Stop() {
   std::unique_lock lock(impl_->mu);
-  return impl_->StopLocked(false, true, lock);
+  const bool was_closed = impl_->closed;
+  auto r = impl_->StopLocked(false, true, lock);
+  if (was_closed || !impl_->closed) return r;
+  // The stream layer stops counting the bytes of a stopped store; the
+  // totals stay, as a later Delete reports them again.
+  const auto bytes = static_cast<int64_t>(impl_->state.bytes);
+  StorageUpdateHandler cb = impl_->scb;
+  lock.unlock();
+  if (bytes > 0 && cb) cb(0, -bytes, 0, {});
+  return r;
 }
 
 // go: server/filestore.go:(*fileStore).Delete
 Result<void> FileStore::Delete() {
   std::unique_lock lock(impl_->mu);
   if (impl_->read_only) return MakeError(ErrorCode::kUnsupported, "the store was opened read-only");
+  // What is left is gone: the stream layer is told once (the totals are
+  // zeroed so a second Delete does not count it again).
+  const auto msgs = static_cast<int64_t>(impl_->state.msgs);
+  const auto bytes = static_cast<int64_t>(impl_->state.bytes);
+  impl_->state.msgs = impl_->state.bytes = 0;
+  StorageUpdateHandler cb = impl_->scb;
+  Result<void> r;
   if (impl_->closed) {
-    return RemoveAllWithRetry(DiskIoSemaphore::Default(), impl_->dir);
+    r = RemoveAllWithRetry(DiskIoSemaphore::Default(), impl_->dir);
+    lock.unlock();
+    if (msgs > 0 && cb) cb(-msgs, -bytes, 0, {});
+    return r;
   }
-  return impl_->StopLocked(true, false, lock);
+  r = impl_->StopLocked(true, false, lock);
+  lock.unlock();
+  if (cb) cb(-msgs, -bytes, 0, {});
+  return r;
 }
 
 }  // namespace natscpp::store

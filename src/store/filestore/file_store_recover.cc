@@ -90,9 +90,9 @@ void FileStore::Impl::AddLostData(const std::optional<LostStreamData>& lost) {
 // go: server/filestore.go:(*fileStore).removeFromLostData
 void FileStore::Impl::RemoveFromLostData(uint64_t seq) {
   if (!ld) return;
-  auto it = std::find(ld->msgs.begin(), ld->msgs.end(), seq);
-  if (it == ld->msgs.end()) return;
-  ld->msgs.erase(it);
+  auto [i, found] = ld->Exists(seq);
+  if (!found) return;
+  ld->msgs.erase(ld->msgs.begin() + i);
   if (ld->msgs.empty()) ld.reset();
 }
 
@@ -513,6 +513,13 @@ Result<void> FileStore::Impl::Recover() {
     if (auto r = RecoverTtlState(); !r) {
       Note(std::string(kMsgDir) + "/" + std::string(kTtlStateFile),
            "recovering TTL state errored: " + r.error().message());
+    }
+  }
+  // The message schedules, likewise.
+  if (!read_only && info.config.allow_msg_schedules) {
+    if (auto r = RecoverMsgSchedulingState(); !r) {
+      Note(std::string(kMsgDir) + "/" + std::string(kMsgSchedulingStateFile),
+           "recovering message scheduling state errored: " + r.error().message());
     }
   }
 

@@ -159,6 +159,7 @@ Result<void> FileStore::Impl::PurgeMsgBlock(MsgBlock* mb) {
     for (uint64_t i = 0; i < ss->msgs; ++i) RemovePerSubject(subj);
     return true;
   });
+  if (auto r = RemoveBlockSchedules(mb); !r) return r;
   const uint64_t msgs = std::min(mb->msgs, state.msgs);
   const uint64_t bytes = std::min(mb->bytes, state.bytes);
   state.msgs -= msgs;
@@ -166,6 +167,7 @@ Result<void> FileStore::Impl::PurgeMsgBlock(MsgBlock* mb) {
   if (auto r = RemoveMsgBlock(mb); !r) return r;
   SelectNextFirst();
   ++dirty;
+  FireStorageUpdate(-static_cast<int64_t>(msgs), -static_cast<int64_t>(bytes), 0, {});
   return {};
 }
 

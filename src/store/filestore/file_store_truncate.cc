@@ -17,9 +17,14 @@ using filestore::MsgId;
 
 // The public entry to Impl::Truncate.
 Result<void> FileStore::Truncate(uint64_t seq) {
-  std::lock_guard lock(impl_->mu);
+  std::unique_lock lock(impl_->mu);
   if (impl_->read_only) return MakeError(ErrorCode::kUnsupported, "the store was opened read-only");
-  return impl_->Truncate(seq);
+  impl_->pending_scb.reset();
+  auto r = impl_->Truncate(seq);
+  auto [up, cb] = impl_->TakeStorageUpdate();
+  lock.unlock();
+  if (r && up && cb) cb(up->msgs, up->bytes, up->seq, up->subject);
+  return r;
 }
 
 // go: server/filestore.go:(*fileStore).Truncate
@@ -141,6 +146,7 @@ Result<void> FileStore::Impl::Truncate(uint64_t seq) {
   if (auto r = ResetGlobalPerSubjectInfo(); !r) return fail(r.error());
   ++dirty;
   if (purged > 0) (void)WriteFullState(true);
+  pending_scb = PendingStorageUpdate{-static_cast<int64_t>(purged), -static_cast<int64_t>(bytes), 0, {}};
   return {};
 }
 
@@ -148,8 +154,10 @@ Result<void> FileStore::Impl::Truncate(uint64_t seq) {
 Result<void> FileStore::Impl::Reset() {
   if (closed) return MakeError(ErrorCode::kStoreClosed, "store is closed");
   uint64_t purged = 0;
+  uint64_t bytes = 0;
   for (auto& mb : blks) {
     purged += mb->msgs;
+    bytes += mb->bytes;
     if (auto r = mb->RemoveFiles(); !r) return r;
   }
   state.first = {0, 0};
@@ -165,6 +173,7 @@ Result<void> FileStore::Impl::Reset() {
   psim.Empty();
   sdm.Empty();
   if (purged > 0) ++dirty;
+  pending_scb = PendingStorageUpdate{-static_cast<int64_t>(purged), -static_cast<int64_t>(bytes), 0, {}};
   return {};
 }
 

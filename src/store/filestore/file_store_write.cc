@@ -82,14 +82,9 @@ Result<MsgBlock*> FileStore::Impl::NewMsgBlockForWrite() {
     prev = nullptr;
   }
   AddMsgBlock(std::move(mb));
-  // The block just finished is compressed now (the server does it on a
-  // goroutine; the bytes on disk are the same).
-  if (prev && env.compression != s2::StoreCompression::kNone) {
-    if (auto r = prev->RecompressOnDisk(); !r) {
-      Note(prev->FileName(), "compression failed: " + r.error().message());
-    }
-    prev->DropCache();
-  }
+  // The block just finished is compressed in the background, as the
+  // server does on a goroutine.
+  if (prev && env.compression != s2::StoreCompression::kNone) QueueRecompress(prev);
   return out;
 }
 
@@ -225,6 +220,7 @@ Result<void> FileStore::Impl::StoreRawMsgLocked(std::string_view subject,
   } else if (!age_chk && (info.config.max_age.count() > 0 || ttls)) {
     StartAgeChk();
   }
+  TrackMsgSchedule(seq, subject, hdr, ts);
   return {};
 }
 

@@ -105,8 +105,10 @@ Result<void> MsgBlock::LoadEncryption() {
   return MakeError(ErrorCode::kCrypto, name + ": unable to recover keys (wrong key or cipher)");
 }
 
+Result<std::vector<uint8_t>> MsgBlock::ReadOnDisk() const { return ReadNamedFile(mfn_, FileName()); }
+
 Result<std::vector<uint8_t>> MsgBlock::LoadDecrypted() {
-  auto buf = ReadNamedFile(mfn_, FileName());
+  auto buf = ReadOnDisk();
   if (!buf) return std::unexpected(buf.error());
   if (env_->prf && !plaintext_override_ && !buf->empty()) {
     if (auto r = LoadEncryption(); !r) return std::unexpected(r.error());

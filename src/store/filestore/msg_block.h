@@ -170,8 +170,10 @@ class MsgBlock {
   // The cipher the loaded key file opened with.
   crypto::StoreCipher KeyCipher() const { return key_cipher_; }
   // The key file was written without a sync and waits for the sync pass.
-  bool NeedKeySyncForTest() const { return writer_ && writer_->need_key_sync; }
+  bool NeedKeySyncForTest() const { return need_key_sync_; }
 
+  // The stored bytes as they are on disk.
+  Result<std::vector<uint8_t>> ReadOnDisk() const;
   // The stored bytes, decrypted but not decompressed (for the fingerprint).
   Result<std::vector<uint8_t>> LoadDecrypted();
   // The record plaintext: decrypted and decompressed, cut to the part a
@@ -257,7 +259,7 @@ class MsgBlock {
   // FlushPending, then the cache timer a write keeps going.
   Result<void> FlushPendingMsgs();
   // The file was written since its last fsync.
-  bool NeedSync() const { return writer_ && writer_->need_sync; }
+  bool NeedSync() const { return need_sync_; }
   // fsyncs the file (and a key file not yet synced) after writes.
   Result<void> SyncIfNeeded();
   void CloseFd();
@@ -265,6 +267,27 @@ class MsgBlock {
   const std::optional<Error>& WriteError() const { return werr_; }
   // Rewrites a closed block compressed with the store's algorithm.
   Result<void> RecompressOnDisk();
+  // RecompressOnDisk in three steps, so a finished block is compressed
+  // without holding up the writer (the server runs it on a goroutine).
+  // Prepare reads the block under the store's lock; Stage compresses,
+  // encrypts and writes a synced temporary without it; Commit, under the
+  // lock again, renames the temporary over the block only if the block
+  // still holds the bytes Prepare read. A compaction, erase or truncate in
+  // between wins: Commit drops the temporary and returns false.
+  struct RecompressJob {
+    std::vector<uint8_t> on_disk;  // the block's bytes as Prepare read them
+    std::vector<uint8_t> plain;    // its records, decrypted and uncompressed
+    s2::StoreCompression compression = s2::StoreCompression::kNone;
+    std::unique_ptr<crypto::BlockStream> stream;  // null when not encrypted
+    std::filesystem::path tmp;
+    std::filesystem::path target;
+    uint64_t out_size = 0;
+  };
+  // nullopt when there is nothing to do (closed, already compressed with
+  // the store's algorithm, or open for writing unless open_ok).
+  Result<std::optional<RecompressJob>> PrepareRecompress(bool open_ok = false);
+  static Result<void> StageRecompress(RecompressJob& job);
+  Result<bool> CommitRecompress(RecompressJob& job);
   // Replaces the file with `plain` (compressed when allowed and
   // configured, then encrypted) through a temporary and a rename.
   Result<void> AtomicOverwrite(std::span<const uint8_t> plain, bool allow_compress);
@@ -380,8 +403,6 @@ class MsgBlock {
     UniqueFd fd;
     uint64_t wp = 0;
     std::vector<uint8_t> pending;
-    bool need_sync = false;
-    bool need_key_sync = false;
   };
 
   const BlockEnv* env_;
@@ -397,6 +418,11 @@ class MsgBlock {
   std::unique_ptr<Writer> writer_;
   std::optional<Error> werr_;
   std::optional<bool> compressed_on_disk_;
+  // Written (or keyed) since the last fsync. Kept on the block, not its
+  // writer: a block closed when the writer moves on is synced by the next
+  // sync pass, as the server does, not on the writer's path.
+  bool need_sync_ = false;
+  bool need_key_sync_ = false;
 
   // Arms `t` to run fn `delay` from now on the host's executor; false when
   // there is none.

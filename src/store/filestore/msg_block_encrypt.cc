@@ -143,7 +143,7 @@ Result<void> MsgBlock::RekeyAndRewrite(std::span<const uint8_t> plain) {
     return std::unexpected(IoError(kfn, "rename", errno));
   }
   if (auto r = SyncDir(kfn); !r) return r;
-  if (writer_) writer_->need_key_sync = false;
+  need_key_sync_ = false;
   return {};
 }
 

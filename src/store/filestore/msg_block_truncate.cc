@@ -91,7 +91,7 @@ Result<MsgBlock::Truncated> MsgBlock::Truncate(uint64_t tseq, int64_t ts,
     }
     if (::fsync(fd) != 0) return std::unexpected(IoError(mfn_, "sync", errno));
     writer_->wp = eof;
-    writer_->need_sync = false;
+    need_sync_ = false;
     valid_len_.reset();
     std::array<uint8_t, 8> sum{};
     const off_t at = static_cast<off_t>(eof) - static_cast<off_t>(sum.size());

@@ -102,7 +102,7 @@ Result<void> MsgBlock::GenerateKeys() {
   }
   keys_ = std::move(keys);
   key_cipher_ = env_->cipher;
-  if (writer_) writer_->need_key_sync = !sync;
+  need_key_sync_ = !sync;
   return {};
 }
 
@@ -254,25 +254,34 @@ Result<void> MsgBlock::FlushPending() {
       return r;
     }
   } else {
-    w.need_sync = true;
+    need_sync_ = true;
   }
   return {};
 }
 
 // The per-block step of the store's syncBlocks.
 Result<void> MsgBlock::SyncIfNeeded() {
-  if (!writer_) return {};
-  if (writer_->need_sync) {
-    if (auto r = SyncFd(writer_->fd.get(), mfn_); !r) return r;
-    writer_->need_sync = false;
+  if (need_sync_) {
+    if (writer_) {
+      if (auto r = SyncFd(writer_->fd.get(), mfn_); !r) return r;
+    } else {
+      // Closed since the write: open it to sync (gone is fine, nothing to
+      // keep).
+      UniqueFd fd(::open(mfn_.c_str(), O_RDWR | O_CLOEXEC));
+      if (!fd && errno != ENOENT) return std::unexpected(IoError(mfn_, "open for sync", errno));
+      if (fd) {
+        if (auto r = SyncFd(fd.get(), mfn_); !r) return r;
+      }
+    }
+    need_sync_ = false;
   }
-  if (writer_->need_key_sync) {
+  if (need_key_sync_) {
     const auto kfn = env_->msgs_dir / (std::to_string(index_) + ".key");
     UniqueFd kfd(::open(kfn.c_str(), O_RDONLY | O_CLOEXEC));
     if (kfd) {
       if (auto r = SyncFd(kfd.get(), kfn); !r) return r;
     }
-    writer_->need_key_sync = false;
+    need_key_sync_ = false;
   }
   return {};
 }
@@ -281,7 +290,6 @@ Result<void> MsgBlock::SyncIfNeeded() {
 void MsgBlock::CloseFd() {
   if (!writer_) return;
   (void)FlushPending();
-  (void)SyncIfNeeded();
   writer_.reset();
   // Nothing left to flush: the loop stops (a write reopens and restarts it).
   ClearInFlusher();
@@ -289,22 +297,81 @@ void MsgBlock::CloseFd() {
 
 // go: server/filestore.go:(*msgBlock).recompressOnDiskIfNeeded
 Result<void> MsgBlock::RecompressOnDisk() {
-  if (closed || env_->compression == s2::StoreCompression::kNone) return {};
-  auto buf = LoadDecrypted();
-  if (!buf) return std::unexpected(buf.error());
-  s2::CompressionInfo meta;
-  auto n = meta.UnmarshalMetadata(*buf);
-  if (!n) return MakeError(ErrorCode::kCorrupt, FileName() + ": " + n.error().message());
-  if (meta.algorithm == env_->compression) return {};
-  std::vector<uint8_t> plain;
-  if (*n > 0) {
-    auto d = s2::Decompress(meta.algorithm, std::span<const uint8_t>(*buf).subspan(*n));
-    if (!d) return std::unexpected(d.error());
-    plain = std::move(*d);
-  } else {
-    plain = std::move(*buf);
+  auto job = PrepareRecompress(true);
+  if (!job) return std::unexpected(job.error());
+  if (!*job) return {};
+  return AtomicOverwrite((*job)->plain, true);
+}
+
+Result<std::optional<MsgBlock::RecompressJob>> MsgBlock::PrepareRecompress(bool open_ok) {
+  if (closed || (writer_ && !open_ok) || env_->compression == s2::StoreCompression::kNone) return std::nullopt;
+  RecompressJob job;
+  auto raw = ReadOnDisk();
+  if (!raw) return std::unexpected(raw.error());
+  job.on_disk = std::move(*raw);
+  std::vector<uint8_t> buf = job.on_disk;
+  const bool encrypted = env_->prf && !plaintext_override_;
+  if (encrypted && !buf.empty()) {
+    if (auto r = LoadEncryption(); !r) return std::unexpected(r.error());
+    auto bek = FreshBlockStream();
+    if (!bek) return std::unexpected(bek.error());
+    if (auto r = (*bek)->XorKeyStream(buf); !r) return std::unexpected(r.error());
   }
-  return AtomicOverwrite(plain, true);
+  s2::CompressionInfo meta;
+  auto n = meta.UnmarshalMetadata(buf);
+  if (!n) return MakeError(ErrorCode::kCorrupt, FileName() + ": " + n.error().message());
+  if (meta.algorithm == env_->compression) return std::nullopt;
+  if (*n > 0) {
+    auto d = s2::Decompress(meta.algorithm, std::span<const uint8_t>(buf).subspan(*n));
+    if (!d) return std::unexpected(d.error());
+    job.plain = std::move(*d);
+  } else {
+    job.plain = std::move(buf);
+  }
+  job.compression = env_->compression;
+  if (encrypted && !job.plain.empty()) {
+    auto bek = FreshBlockStream();
+    if (!bek) return std::unexpected(bek.error());
+    job.stream = std::move(*bek);
+  }
+  // Not the ".tmp" a compaction under the lock may be writing meanwhile.
+  job.tmp = mfn_.string() + ".cmp.tmp";
+  job.target = mfn_;
+  return std::optional<RecompressJob>(std::move(job));
+}
+
+Result<void> MsgBlock::StageRecompress(RecompressJob& job) {
+  auto body = s2::Compress(job.compression, job.plain);
+  if (!body) return std::unexpected(body.error());
+  s2::CompressionInfo meta{job.compression, job.plain.size()};
+  std::vector<uint8_t> out = meta.MarshalMetadata();
+  out.insert(out.end(), body->begin(), body->end());
+  if (job.stream) {
+    if (auto r = job.stream->XorKeyStream(out); !r) return r;
+  }
+  job.out_size = out.size();
+  return WriteTemporary(DiskIoSemaphore::Default(), job.tmp, out, kDefaultFilePerms, true);
+}
+
+Result<bool> MsgBlock::CommitRecompress(RecompressJob& job) {
+  auto drop = [&] {
+    std::error_code ec;
+    std::filesystem::remove(job.tmp, ec);
+  };
+  if (closed || writer_ || job.target != mfn_) {
+    drop();
+    return false;
+  }
+  auto now = ReadOnDisk();
+  if (!now || *now != job.on_disk) {
+    drop();
+    return false;
+  }
+  if (auto r = RenameOver(job.tmp, mfn_); !r) return std::unexpected(r.error());
+  rbytes = job.out_size;
+  valid_len_.reset();
+  compressed_on_disk_ = true;
+  return true;
 }
 
 // go: server/filestore.go:(*msgBlock).atomicOverwriteFile

@@ -75,10 +75,8 @@ bool WriteAll(int fd, std::span<const uint8_t> data) {
 
 }  // namespace
 
-// go: server/filestore.go:writeAtomically
-Result<void> WriteAtomically(DiskIoSemaphore& dios, const fs::path& name, std::span<const uint8_t> data,
-                             mode_t perm, bool sync) {
-  const fs::path tmp = name.string() + ".tmp";
+Result<void> WriteTemporary(DiskIoSemaphore& dios, const fs::path& tmp, std::span<const uint8_t> data,
+                            mode_t perm, bool sync) {
   int flags = O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC;
   if (sync) flags |= O_SYNC;
   DiskIoSlot slot(dios);
@@ -95,11 +93,24 @@ Result<void> WriteAtomically(DiskIoSemaphore& dios, const fs::path& name, std::s
     ::unlink(tmp.c_str());
     return std::unexpected(IoError(tmp, "close", err));
   }
+  return {};
+}
+
+Result<void> RenameOver(const fs::path& tmp, const fs::path& name) {
   if (::rename(tmp.c_str(), name.c_str()) != 0) {
     const int err = errno;
     ::unlink(tmp.c_str());
     return std::unexpected(IoError(name, "rename", err));
   }
+  return {};
+}
+
+// go: server/filestore.go:writeAtomically
+Result<void> WriteAtomically(DiskIoSemaphore& dios, const fs::path& name, std::span<const uint8_t> data,
+                             mode_t perm, bool sync) {
+  const fs::path tmp = name.string() + ".tmp";
+  if (auto r = WriteTemporary(dios, tmp, data, perm, sync); !r) return r;
+  if (auto r = RenameOver(tmp, name); !r) return r;
   if (sync) return SyncDir(name);
   return {};
 }

@@ -26,6 +26,14 @@ inline constexpr mode_t kDefaultDirPerms = 0700;
 // On failure the temporary is removed and `name` is untouched.
 Result<void> WriteAtomically(DiskIoSemaphore& dios, const std::filesystem::path& name,
                              std::span<const uint8_t> data, mode_t perm, bool sync);
+// The two halves of WriteAtomically, for a writer that prepares the
+// temporary without a lock and renames it under one: WriteTemporary
+// writes (and with `sync`, syncs) `tmp`, removing it on failure;
+// RenameOver moves it over `name`, removing it on failure. The caller
+// syncs the directory (SyncDir) when it needs the rename to persist.
+Result<void> WriteTemporary(DiskIoSemaphore& dios, const std::filesystem::path& tmp,
+                            std::span<const uint8_t> data, mode_t perm, bool sync);
+Result<void> RenameOver(const std::filesystem::path& tmp, const std::filesystem::path& name);
 Result<void> WriteFileWithSync(DiskIoSemaphore& dios, const std::filesystem::path& name,
                                std::span<const uint8_t> data, mode_t perm);
 // Syncs the directory holding `name`.

@@ -242,7 +242,17 @@ class FileStore {
   // message of a subject that aged out.
   void RegisterProcessJetStreamMsg(ProcessJetStreamMsgHandler cb);
   // Expiry with subject delete markers waits until both of the last two
-  // are registered. Callbacks run without the store's lock held.
+  // are registered. Callbacks run without the store's lock held. Due
+  // message schedules are handed to the last one too.
+  // Forgets temporary state (the schedules produced but not yet stored),
+  // as when the stream's leader changes.
+  void ResetState();
+
+  // Always StorageType::kFile.
+  StorageType Type() const;
+  // Bytes the blocks take on disk (total) and the stored messages' sizes
+  // (reported).
+  Result<Utilization> GetUtilization();
 
   class Impl;
   // The internals, for the library's own tests only.

@@ -10,6 +10,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace natscpp::store {
@@ -39,6 +40,9 @@ struct StoreMsg {
 struct LostStreamData {
   std::vector<uint64_t> msgs;
   uint64_t bytes = 0;
+
+  // The index of seq in msgs, and whether it is there.
+  std::pair<int, bool> Exists(uint64_t seq) const;
 };
 
 struct StreamState {
