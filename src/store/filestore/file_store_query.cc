@@ -22,7 +22,11 @@ Result<std::string> FileStore::SubjectForSeq(uint64_t seq) {
   std::optional<RebuildResult> rebuilt;
   auto m = mb->Fetch(seq, &sm, &rebuilt);
   impl_->AfterBlockRebuild(mb, rebuilt);
-  mb->FinishedWithCache();
+  // The server lets go of the cache here but keeps it reachable until the
+  // collector needs the memory, so the next lookup finds it loaded; the
+  // store's bounded set of cached blocks is that here (dropping the cache
+  // made every call read the block again).
+  if (mb->CacheLoaded()) impl_->TouchCache(mb);
   if (!m) return not_found();
   return std::move(sm.subject);
 }
