@@ -191,6 +191,12 @@ void FileStore::Impl::SyncBlocks() {
       SetWriteErr(*e);
       continue;
     }
+    // Records still waiting for the async flush are written first, so the
+    // sync below covers them.
+    if (auto r = mb->FlushPendingMsgs(); !r) {
+      SetWriteErr(r.error());
+      continue;
+    }
     // A first sequence that moved may have made tombstones stale.
     if (first_moved_now) mb->no_compact = false;
     // Never the write block: a pruned tail would break appends.
