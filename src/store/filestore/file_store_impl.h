@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -122,6 +123,8 @@ class FileStore::Impl final : public filestore::BlockHost {
   // ---- per-message TTLs and subject delete markers (file_store_ttl.cc) ----
   // Loads msgs/thw.db, rescanning the blocks past its stamp; caller holds mu.
   Result<void> RecoverTtlState();
+  void ScanMsgsFrom(uint64_t from, uint64_t filestore::MsgBlock::*count,
+                    const std::function<void(uint64_t, const store::StoreMsg&)>& fn);
   // Writes msgs/thw.db (nothing when TTLs are off); caller holds mu.
   Result<void> WriteTtlState();
   // The earliest TTL deadline (ns since epoch), INT64_MAX when none.

@@ -101,47 +101,12 @@ Result<void> FileStore::Impl::RecoverMsgSchedulingState() {
     Note(SchedStateFileName(), "message scheduling state is outdated; recovering with a linear scan (seq " +
                                    std::to_string(sched_seq) + " to " + std::to_string(state.last.seq) +
                                    ")");
-    MsgBlock* mb = nullptr;
-    uint64_t mblseq = 0;
-    store::StoreMsg sm;
-    for (uint64_t seq = sched_seq; seq <= state.last.seq; ++seq) {
-      for (;;) {
-        if (!mb) {
-          // The block holding seq, or the next one; its scan starts at
-          // its first sequence.
-          mb = SelectMsgBlock(seq);
-          if (!mb) break;
-          seq = mb->first.seq;
-          mblseq = mb->last.seq;
-        }
-        // A block with no schedules is skipped whole.
-        if (mb->schedules == 0) seq = mb->last.seq + 1;
-        if (seq > mblseq) {
-          // Past this block's end: on to the next one, if any.
-          mb->TryForceExpireCache();
-          mb = nullptr;
-          if (seq <= state.last.seq) continue;
-        }
-        break;
+    ScanMsgsFrom(sched_seq, &MsgBlock::schedules, [&](uint64_t seq, const store::StoreMsg& sm) {
+      if (auto next = sched::NextMessageSchedule(sm.hdr(), sm.ts); next && !next->IsZero()) {
+        // sm.subject is an owned copy; the cache may be reused meanwhile.
+        scheduling->Init(seq, sm.subject, next->UnixNano());
       }
-      if (!mb) {
-        if (seq > state.last.seq) break;
-        continue;
-      }
-      std::optional<filestore::RebuildResult> rebuilt;
-      auto loaded = mb->LoadCache(&rebuilt);
-      AfterBlockRebuild(mb, rebuilt);
-      if (!loaded) continue;
-      TouchCache(mb);
-      auto found = mb->CacheLookup(seq, &sm);
-      if (!found) continue;
-      if (sm.hdr_len > 0) {
-        if (auto next = sched::NextMessageSchedule(sm.hdr(), sm.ts); next && !next->IsZero()) {
-          // sm.subject is an owned copy; the cache may be reused meanwhile.
-          scheduling->Init(seq, sm.subject, next->UnixNano());
-        }
-      }
-    }
+    });
   }
   scheduling->ResetTimer();
   return {};

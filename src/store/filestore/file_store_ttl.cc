@@ -90,48 +90,55 @@ Result<void> FileStore::Impl::RecoverTtlState() {
     Note(std::string(kMsgDir) + "/" + std::string(kTtlStateFile),
          "TTL state is outdated; recovering with a linear scan (seq " + std::to_string(ttlseq) +
              " to " + std::to_string(state.last.seq) + ")");
-    MsgBlock* mb = nullptr;
-    uint64_t mblseq = 0;
-    store::StoreMsg sm;
-    for (uint64_t seq = ttlseq; seq <= state.last.seq; ++seq) {
-      for (;;) {
-        if (!mb) {
-          // The block holding seq, or the next one; its scan starts at
-          // its first sequence.
-          mb = SelectMsgBlock(seq);
-          if (!mb) break;
-          seq = mb->first.seq;
-          mblseq = mb->last.seq;
-        }
-        // A block with no TTL'd messages is skipped whole.
-        if (mb->ttls == 0) seq = mb->last.seq + 1;
-        if (seq > mblseq) {
-          // Past this block's end: on to the next one, if any.
-          mb = nullptr;
-          if (seq <= state.last.seq) continue;
-        }
-        break;
+    ScanMsgsFrom(ttlseq, &MsgBlock::ttls, [&](uint64_t seq, const store::StoreMsg& sm) {
+      if (auto ttl = sched::GetMessageTTL(sm.hdr()); ttl && *ttl > 0) {
+        ttls->Add(seq, sm.ts + *ttl * kNanosPerSecond);
       }
-      if (!mb) {
-        if (seq > state.last.seq) break;
-        continue;
-      }
-      std::optional<filestore::RebuildResult> rebuilt;
-      auto loaded = mb->LoadCache(&rebuilt);
-      AfterBlockRebuild(mb, rebuilt);
-      if (!loaded) continue;
-      TouchCache(mb);
-      auto found = mb->CacheLookup(seq, &sm);
-      if (!found) continue;
-      if (sm.hdr_len > 0) {
-        if (auto ttl = sched::GetMessageTTL(sm.hdr()); ttl && *ttl > 0) {
-          ttls->Add(seq, sm.ts + *ttl * kNanosPerSecond);
-        }
-      }
-    }
+    });
   }
   ResetAgeChk(0);
   return {};
+}
+
+// The linear scan of the TTL and schedule recoveries: every message with
+// headers from `from` to the last sequence, in the blocks whose `count`
+// says they hold any; each block's cache is let go once it is passed.
+void FileStore::Impl::ScanMsgsFrom(uint64_t from, uint64_t MsgBlock::*count,
+                                   const std::function<void(uint64_t, const store::StoreMsg&)>& fn) {
+  MsgBlock* mb = nullptr;
+  uint64_t mblseq = 0;
+  store::StoreMsg sm;
+  for (uint64_t seq = from; seq <= state.last.seq; ++seq) {
+    for (;;) {
+      if (!mb) {
+        // The block holding seq, or the next one; its scan starts at its
+        // first sequence.
+        mb = SelectMsgBlock(seq);
+        if (!mb) break;
+        seq = mb->first.seq;
+        mblseq = mb->last.seq;
+      }
+      // A block that counts none is skipped whole.
+      if (mb->*count == 0) seq = mb->last.seq + 1;
+      if (seq > mblseq) {
+        // Past this block's end: on to the next one, if any.
+        mb->TryForceExpireCache();
+        mb = nullptr;
+        if (seq <= state.last.seq) continue;
+      }
+      break;
+    }
+    if (!mb) {
+      if (seq > state.last.seq) break;
+      continue;
+    }
+    std::optional<filestore::RebuildResult> rebuilt;
+    auto loaded = mb->LoadCache(&rebuilt);
+    AfterBlockRebuild(mb, rebuilt);
+    if (!loaded) continue;
+    TouchCache(mb);
+    if (auto found = mb->CacheLookup(seq, &sm); found && sm.hdr_len > 0) fn(seq, sm);
+  }
 }
 
 // go: server/filestore.go:(*fileStore).writeTTLState
