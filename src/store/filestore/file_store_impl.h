@@ -205,7 +205,7 @@ class FileStore::Impl final : public filestore::BlockHost {
   };
   std::optional<PendingStorageUpdate> pending_scb;
   // Takes the pending update and the callback; the caller fires it after
-  // unlocking (Go: cb := fs.scb; fs.mu.Unlock(); cb(...)).
+  // unlocking, as the server calls its storage callback without its lock.
   std::pair<std::optional<PendingStorageUpdate>, StorageUpdateHandler> TakeStorageUpdate();
 
   // ---- small accessors the server's tests use (file_store_accessors.cc) ----
