@@ -90,10 +90,10 @@ uint64_t FileStore::Impl::SizeForSeq(uint64_t seq) {
   std::optional<filestore::RebuildResult> rebuilt;
   auto found = mb->Fetch(seq, &sm, &rebuilt);
   AfterBlockRebuild(mb, rebuilt);
-  uint64_t sz = 0;
-  if (found) sz = FileStoreMsgSize(sm.subject, sm.hdr_len, sm.buf.size() - sm.hdr_len);
-  mb->FinishedWithCache();
-  return sz;
+  // Kept among the cached blocks, as SubjectForSeq does.
+  if (mb->CacheLoaded()) TouchCache(mb);
+  if (!found) return 0;
+  return FileStoreMsgSize(sm.subject, sm.hdr_len, sm.buf.size() - sm.hdr_len);
 }
 
 // go: server/filestore.go:(*fileStore).msgForSeq
@@ -115,14 +115,16 @@ std::optional<LostStreamData> FileStore::Impl::LostData() {
 }
 
 // go: server/filestore.go:(*fileStore).closeAllMsgBlocks
-void FileStore::Impl::CloseAllMsgBlocks(bool sync) {
+Result<void> FileStore::Impl::CloseAllMsgBlocks(bool sync) {
+  Result<void> out;
   for (auto& mb : blks) {
-    if (mb->placeholder) continue;
-    // Pending writes reach the file first; errors are the block's own.
-    if (!read_only) (void)mb->FlushPending();
-    if (sync) (void)mb->SyncIfNeeded();
+    // Closing writes what is pending; a closed block can still be synced.
     mb->CloseFd();
+    if (sync) {
+      if (auto r = mb->SyncIfNeeded(); !r && out) out = r;
+    }
   }
+  return out;
 }
 
 // go: server/filestore.go:(*fileStore).writeTombstoneNoFlush

@@ -178,7 +178,7 @@ class FileStore::Impl final : public filestore::BlockHost {
   exec::Executor::Timer sync_timer;
   exec::Executor::Timer state_timer;
   // Max-age expiry. The handle is kept once made; age_chk says whether the
-  // check is on (Go: ageChk != nil).
+  // check is on (where the server tests whether its timer exists).
   exec::Executor::Timer age_timer;
   bool age_chk = false;
   bool age_chk_run = false;   // an expiry pass is running
@@ -224,7 +224,8 @@ class FileStore::Impl final : public filestore::BlockHost {
   Result<store::StoreMsg*> MsgForSeq(uint64_t seq, store::StoreMsg* sm);
   bool IsClosed();
   std::optional<LostStreamData> LostData();
-  void CloseAllMsgBlocks(bool sync);
+  // Closes every block, writing what is pending; with sync, syncs them too.
+  Result<void> CloseAllMsgBlocks(bool sync);
   Result<void> WriteTombstoneNoFlush(uint64_t seq, int64_t ts);
   // Writes a file atomically, synced when the store syncs every write.
   Result<void> WriteFileWithOptionalSync(const std::filesystem::path& name, std::span<const uint8_t> data,

@@ -335,14 +335,9 @@ Result<void> FileStore::Impl::StopLocked(bool delete_files, bool write_state,
   if (write_state && !read_only) {
     if (auto r = CheckAndFlushLastBlock(); !r) out = r;
   }
-  // Unlike the server's stop, the blocks are synced before they close: a
+  // Unlike the server's stop, the blocks are synced as they close: a
   // stopped store has everything on disk.
-  for (auto& mb : blks) {
-    if (!read_only) {
-      if (auto r = mb->SyncIfNeeded(); !r && out) out = std::unexpected(r.error());
-    }
-    mb->CloseFd();
-  }
+  if (auto r = CloseAllMsgBlocks(!read_only); !r && out) out = r;
   if (write_state && !read_only && out) {
     // As the server does, a state that cannot be written now (its totals
     // disagree with the blocks) does not fail the stop: the next open

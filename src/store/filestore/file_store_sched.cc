@@ -119,7 +119,7 @@ Result<void> FileStore::Impl::WriteMsgSchedulingState() {
   // Stamped with the sequence after the last: every schedule below it is
   // in the file.
   const std::vector<uint8_t> buf = scheduling->Encode(state.last.seq + 1);
-  return WriteAtomically(DiskIoSemaphore::Default(), fn, buf, kDefaultFilePerms, fcfg.sync_always);
+  return WriteFileWithOptionalSync(fn, buf, kDefaultFilePerms);
 }
 
 void FileStore::Impl::TrackMsgSchedule(uint64_t seq, std::string_view subject,

@@ -148,7 +148,7 @@ Result<void> FileStore::Impl::WriteTtlState() {
   // Stamped with the sequence after the last: the wheel holds every TTL
   // below it.
   const std::vector<uint8_t> buf = ttls->Encode(state.last.seq + 1);
-  return WriteAtomically(DiskIoSemaphore::Default(), fn, buf, kDefaultFilePerms, fcfg.sync_always);
+  return WriteFileWithOptionalSync(fn, buf, kDefaultFilePerms);
 }
 
 // go: server/filestore.go:(*fileStore).shouldProcessSdm

@@ -148,7 +148,7 @@ TEST_F(FileStoreAccessors, WriteTombstoneNoFlushAndCloseAll) {
     // The tombstone waits in the write cache.
     EXPECT_GT(impl.lmb->PendingWriteSize(), before);
     // Closing the blocks writes what is pending.
-    impl.CloseAllMsgBlocks(true);
+    ASSERT_TRUE(impl.CloseAllMsgBlocks(true));
     EXPECT_EQ(impl.lmb->PendingWriteSize(), 0u);
   }
   // The file holds both records.

@@ -104,7 +104,7 @@ void StopWithoutState(FileStore& fs) {
   ASSERT_TRUE(r) << r.error().message();
 }
 
-// Go: fs.rebuildState(nil).
+// The server's rebuildState with no lost-data report.
 void RebuildState(FileStore& fs) {
   std::lock_guard lock(I(fs).mu);
   I(fs).RebuildStateLocked(std::nullopt);
