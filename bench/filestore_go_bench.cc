@@ -21,6 +21,8 @@
 #include <vector>
 
 #include "filestore/file_store_impl.h"
+#include "filestore/interior_deletes.h"
+#include "util/msg_size.h"
 #include "natscpp/store/file_store.h"
 #include "natscpp/store/go_time.h"
 #include "natscpp/store/stream_config.h"
@@ -259,10 +261,191 @@ static void Benchmark_FileStoreSubjectStateConsistencyOptimizationPerf(benchmark
   state.SetItemsProcessed(state.iterations() * n);
 }
 
+// The store of Go's two delete-map benchmarks: 50,000 five-byte messages in
+// blocks of 100, every message but one in fifty removed (the shape a
+// MaxMsgsPer=1 stream converges to), so every block keeps a dense delete
+// map. Built once and shared.
+TempStore& DeleteMapStore(std::string& error) {
+  static std::string build_error;
+  static TempStore fs = [] {
+    FileStoreConfig fcfg;
+    fcfg.block_size = 100 * natscpp::store::FileStoreMsgSize("foo", 0, 5);
+    return TempStore(fcfg, Cfg("zzz", {"foo"}));
+  }();
+  static const bool built = [] {
+    if (!fs) {
+      build_error = fs.error();
+      return false;
+    }
+    constexpr uint64_t kNumMsgs = 50'000;
+    for (uint64_t i = 0; i < kNumMsgs; ++i) {
+      if (auto r = fs->StoreMsg("foo", {}, Bytes("hello"), 0); !r) {
+        build_error = "StoreMsg: " + r.error().message();
+        return false;
+      }
+    }
+    for (uint64_t seq = 2; seq < kNumMsgs; ++seq) {
+      if (seq % 50 == 0) continue;
+      if (auto r = fs->RemoveMsg(seq); !r) {
+        build_error = "RemoveMsg: " + r.error().message();
+        return false;
+      }
+    }
+    return true;
+  }();
+  (void)built;
+  error = build_error;
+  return fs;
+}
+
+// Go benchmark: server/filestore_test.go:Benchmark_FileStoreDeleteMap
+static void Benchmark_FileStoreDeleteMap(benchmark::State& state) {
+  std::string error;
+  TempStore& fs = DeleteMapStore(error);
+  if (!error.empty()) {
+    state.SkipWithError(error.c_str());
+    return;
+  }
+  auto& impl = fs->ImplForTesting();
+  std::lock_guard lock(impl.mu);
+  const uint64_t allocs0 = g_allocs.load(std::memory_order_relaxed);
+  for (auto _ : state) {
+    auto v = natscpp::store::filestore::InteriorDeletes::Of(impl.blks);
+    if (v.size() == 0) {
+      state.SkipWithError("expected a non-empty delete map view");
+      break;
+    }
+    benchmark::DoNotOptimize(v);
+  }
+  const uint64_t allocs = g_allocs.load(std::memory_order_relaxed) - allocs0;
+  state.counters["allocs_per_op"] =
+      benchmark::Counter(static_cast<double>(allocs), benchmark::Counter::kAvgIterations);
+}
+
+// Go benchmark: server/filestore_test.go:Benchmark_FileStoreDeleteMapExists
+static void Benchmark_FileStoreDeleteMapExists(benchmark::State& state) {
+  std::string error;
+  TempStore& fs = DeleteMapStore(error);
+  if (!error.empty()) {
+    state.SkipWithError(error.c_str());
+    return;
+  }
+  auto& impl = fs->ImplForTesting();
+  auto v = [&] {
+    std::lock_guard lock(impl.mu);
+    return natscpp::store::filestore::InteriorDeletes::Of(impl.blks);
+  }();
+  // Ascending probes over the whole span, the order compaction checks
+  // tombstones in.
+  uint64_t i = 0;
+  const uint64_t allocs0 = g_allocs.load(std::memory_order_relaxed);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(v.Exists(i % 50'000 + 1));
+    ++i;
+  }
+  const uint64_t allocs = g_allocs.load(std::memory_order_relaxed) - allocs0;
+  state.counters["allocs_per_op"] =
+      benchmark::Counter(static_cast<double>(allocs), benchmark::Counter::kAvgIterations);
+}
+
+// The block size of the SyncDeleted benchmarks: Go's default large block
+// (8 MiB), or 1/32 of it when NATSCPP_BENCH_SHORT is set, as the ctest
+// entry does so the refills between iterations stay short.
+uint64_t SyncDeletedBlockSize() {
+  const uint64_t full = 8 * 1024 * 1024;
+  return std::getenv("NATSCPP_BENCH_SHORT") ? full / 32 : full;
+}
+
+// Go benchmark: server/filestore_test.go:Benchmark_FileStoreSyncDeletedFullBlocks
+static void Benchmark_FileStoreSyncDeletedFullBlocks(benchmark::State& state) {
+  // Each iteration deletes every message (50 full blocks) with one range;
+  // refilling to 50 blocks is not timed.
+  FileStoreConfig fcfg;
+  fcfg.block_size = SyncDeletedBlockSize();
+  TempStore fs(fcfg, Cfg("zzz", {}));
+  if (!fs) {
+    state.SkipWithError(fs.error().c_str());
+    return;
+  }
+  auto& impl = fs->ImplForTesting();
+  const std::vector<uint8_t> msg(static_cast<size_t>(state.range(0)));
+  for (auto _ : state) {
+    state.PauseTiming();
+    natscpp::store::DeleteBlocks dbs;
+    {
+      std::unique_lock lock(impl.mu);
+      while (impl.blks.size() < 50) {
+        lock.unlock();
+        if (!fs->StoreMsg("foo", {}, msg, 0)) {
+          state.SkipWithError("StoreMsg failed");
+          return;
+        }
+        lock.lock();
+      }
+      dbs.push_back(std::make_unique<natscpp::store::DeleteRange>(impl.state.first.seq, impl.state.msgs));
+    }
+    state.ResumeTiming();
+    if (auto r = fs->SyncDeleted(dbs); !r) {
+      state.SkipWithError(("SyncDeleted: " + r.error().message()).c_str());
+      break;
+    }
+  }
+}
+
+// Go benchmark: server/filestore_test.go:Benchmark_FileStoreSyncDeletedPartialBlocks
+static void Benchmark_FileStoreSyncDeletedPartialBlocks(benchmark::State& state) {
+  // Each iteration deletes a range starting one past the first message
+  // and ending one before the second block's last: a partial first block,
+  // then messages of the second. Resetting (removing what is left of the
+  // first two blocks) and refilling to 101 blocks is not timed.
+  FileStoreConfig fcfg;
+  fcfg.block_size = SyncDeletedBlockSize();
+  TempStore fs(fcfg, Cfg("zzz", {}));
+  if (!fs) {
+    state.SkipWithError(fs.error().c_str());
+    return;
+  }
+  auto& impl = fs->ImplForTesting();
+  const std::vector<uint8_t> msg(static_cast<size_t>(state.range(0)));
+  for (auto _ : state) {
+    state.PauseTiming();
+    natscpp::store::DeleteBlocks dbs;
+    {
+      std::unique_lock lock(impl.mu);
+      if (impl.blks.size() > 1) {
+        if (auto r = impl.RemoveMsgsInRange(impl.state.first.seq, impl.blks[1]->last.seq, true); !r) {
+          state.SkipWithError(("removeMsgsInRange: " + r.error().message()).c_str());
+          return;
+        }
+      }
+      while (impl.blks.size() <= 100) {
+        lock.unlock();
+        if (!fs->StoreMsg("foo", {}, msg, 0)) {
+          state.SkipWithError("StoreMsg failed");
+          return;
+        }
+        lock.lock();
+      }
+      const uint64_t first = impl.state.first.seq + 1;
+      const uint64_t last = impl.blks[1]->last.seq;
+      dbs.push_back(std::make_unique<natscpp::store::DeleteRange>(first, last - first));
+    }
+    state.ResumeTiming();
+    if (auto r = fs->SyncDeleted(dbs); !r) {
+      state.SkipWithError(("SyncDeleted: " + r.error().message()).c_str());
+      break;
+    }
+  }
+}
+
 BENCHMARK_CAPTURE(BenchmarkFileStoreSubjectAccesses, SubjectForSeq, SubjectAccess::kSubjectForSeq);
 BENCHMARK_CAPTURE(BenchmarkFileStoreSubjectAccesses, LoadMsg, SubjectAccess::kLoadMsg);
 BENCHMARK(Benchmark_FileStoreSelectMsgBlock);
 BENCHMARK(Benchmark_FileStoreSubjectStateConsistencyOptimizationPerf)->Arg(40'000)->Unit(benchmark::kMillisecond);
+BENCHMARK(Benchmark_FileStoreDeleteMap);
+BENCHMARK(Benchmark_FileStoreDeleteMapExists);
+BENCHMARK(Benchmark_FileStoreSyncDeletedFullBlocks)->ArgName("MsgSize")->Arg(32)->Arg(64)->Arg(128)->Arg(256)->Arg(512)->Arg(1024)->Unit(benchmark::kMillisecond);
+BENCHMARK(Benchmark_FileStoreSyncDeletedPartialBlocks)->ArgName("MsgSize")->Arg(16)->Arg(512)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -32,6 +32,12 @@ Result<Utilization> FileStore::GetUtilization() {
   return u;
 }
 
+// go: server/filestore.go:(*fileStore).fileStoreConfig
+FileStoreConfig FileStore::Config() {
+  std::lock_guard lock(impl_->mu);
+  return impl_->fcfg;
+}
+
 // go: server/filestore.go:(*fileStore).lastSeq
 uint64_t FileStore::Impl::LastSeq() {
   std::lock_guard lock(mu);

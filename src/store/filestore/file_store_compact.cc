@@ -2,6 +2,7 @@
 // newest few) and Compact (everything below a sequence), with the
 // tombstones that keep a rebuild from bringing the messages back.
 #include <algorithm>
+#include <chrono>
 #include <system_error>
 
 #include "filestore/file_store_impl.h"
@@ -22,6 +23,23 @@ constexpr std::string_view kFullWildcard = ">";
 // half of the block is live, the head is cut off (Go: compactMinimum).
 constexpr uint64_t kCompactMinimum = 2 * 1024 * 1024;
 
+// How PurgeEx tells whether a stored subject falls under its filter.
+using SubjectCompare = bool (*)(std::string_view subj, std::string_view filter);
+
+// go: server/filestore.go:subjectsEqual
+bool SubjectsEqual(std::string_view a, std::string_view b) { return a == b; }
+
+// go: server/filestore.go:subjectsAll
+// intentional: the filter of everything matches every subject.
+bool SubjectsAll(std::string_view, std::string_view) { return true; }
+
+// go: server/filestore.go:compareFn
+SubjectCompare CompareFn(std::string_view subject) {
+  if (subject.empty() || subject == kFullWildcard) return SubjectsAll;
+  if (subject::SubjectHasWildcard(subject)) return subject::SubjectIsSubsetMatch;
+  return SubjectsEqual;
+}
+
 }  // namespace
 
 // go: server/filestore.go:(*fileStore).PurgeEx
@@ -30,21 +48,13 @@ Result<uint64_t> FileStore::Impl::PurgeEx(std::string_view subject, uint64_t seq
   if (sequence == 1) return uint64_t{0};
   const bool all = subject.empty() || subject == kFullWildcard;
   if (all) {
-    if (keep == 0 && sequence == 0) {
-      const uint64_t bytes = state.bytes;
-      auto p = PurgeLocked(0);
-      if (!p) return p;
-      if (*p > 0) (void)WriteFullState(true);
-      pending_scb = PendingStorageUpdate{-static_cast<int64_t>(*p), -static_cast<int64_t>(bytes), 0, {}};
-      return p;
-    }
+    if (keep == 0 && sequence == 0) return Purge(0);
     if (sequence > 1) return CompactLocked(sequence);
   }
   const std::string_view filter = all ? kFullWildcard : subject;
   const bool wc = subject::SubjectHasWildcard(filter);
-  const auto matches = [&](std::string_view subj) {
-    return wc ? subject::SubjectIsSubsetMatch(subj, filter) : subj == filter;
-  };
+  const SubjectCompare eq = CompareFn(subject);
+  const auto matches = [&](std::string_view subj) { return eq(subj, filter); };
 
   uint64_t maxp = 0;
   if (keep > 0) {
@@ -84,21 +94,33 @@ Result<uint64_t> FileStore::Impl::PurgeEx(std::string_view subject, uint64_t seq
   for (size_t i = 0; i < blks.size(); ++i) {
     MsgBlock* mb = blks[i].get();
     if (mb->index() < start || mb->index() > stop || mb->placeholder) continue;
+    // A block whose subject state this purge loads is one it was not
+    // reading: its caches go again afterwards.
+    bool should_expire = mb->FssNotLoaded();
     std::optional<filestore::RebuildResult> rebuilt;
     auto fp = mb->FilteredPending(filter, wc, mb->first.seq, &rebuilt);
     AfterBlockRebuild(mb, rebuilt);
     if (!fp) return std::unexpected(fp.error());
-    if (fp->msgs == 0) continue;
+    if (fp->msgs == 0) {
+      if (should_expire) mb->TryForceExpireCache();
+      continue;
+    }
     uint64_t f = fp->first;
     uint64_t l = fp->last;
     if (sequence >= 1 && sequence <= l) l = sequence - 1;
-    if (auto r = mb->LoadCache(&rebuilt); !r) {
+    if (mb->CacheNotLoaded()) {
+      if (auto r = mb->LoadCache(&rebuilt); !r) {
+        AfterBlockRebuild(mb, rebuilt);
+        return std::unexpected(r.error());
+      }
       AfterBlockRebuild(mb, rebuilt);
-      return std::unexpected(r.error());
+      should_expire = true;
     }
-    TouchCache(mb);
     const size_t tombs_before = tomb_list.size();
     bool removed_block = false;
+    // Messages of the subject left in this block, and in the stream.
+    uint64_t nr = 0;
+    uint64_t nrg = 0;
     for (uint64_t seq = f; seq <= l; ++seq) {
       auto found = mb->CacheLookup(seq, &sm);
       if (!found || !matches(sm.subject)) continue;
@@ -112,8 +134,8 @@ Result<uint64_t> FileStore::Impl::PurgeEx(std::string_view subject, uint64_t seq
         ++purged;
         bytes += rl;
       }
-      mb->RemoveSeqPerSubject(sm.subject, seq);
-      RemovePerSubject(sm.subject);
+      nr = mb->RemoveSeqPerSubject(sm.subject, seq);
+      nrg = RemovePerSubject(sm.subject);
       tomb_list.push_back({sm.seq, sm.ts});
       if (sm.seq < low_seq || low_seq == 0) low_seq = sm.seq;
       if (seq == mb->first.seq) {
@@ -131,11 +153,25 @@ Result<uint64_t> FileStore::Impl::PurgeEx(std::string_view subject, uint64_t seq
         mb->dmap.Insert(seq);
       }
       if (removed_block || mb->first.seq > mb->last.seq || (maxp > 0 && purged >= maxp)) break;
+      // A literal subject with nothing left here: the rest of the block
+      // cannot match.
+      if (!wc && nr == 0) break;
+    }
+    if (!removed_block) {
+      // A lone purge lets go of what it loaded; successive ones (a KV's
+      // deletes) keep the block among the recently used caches.
+      if (should_expire && std::chrono::steady_clock::now() - lpex > std::chrono::seconds(1)) {
+        mb->TryForceExpireCache();
+      } else {
+        TouchCache(mb);
+      }
     }
     if (removed_block && i < blks.size() && blks[i].get() != mb) --i;
     if (maxp > 0 && purged >= maxp) break;
+    if (!wc && nrg == 0) break;
   }
   if (first_needs_update) SelectNextFirst();
+  lpex = std::chrono::steady_clock::now();
   // Many tombstones are written and then flushed once.
   for (const MsgId& t : tomb_list) {
     if (auto r = WriteTombstoneNoFlush(t.seq, t.ts); !r) {
@@ -167,7 +203,7 @@ Result<uint64_t> FileStore::Impl::CompactLocked(uint64_t seq) {
     return r;
   }
   if (*r > 0) {
-    (void)WriteFullState(true);
+    (void)ForceWriteFullState();
     // Both paths take exactly the bytes they report off the totals.
     pending_scb = PendingStorageUpdate{-static_cast<int64_t>(*r),
                                        -static_cast<int64_t>(bytes_before - state.bytes), 0, {}};

@@ -4,6 +4,7 @@
 #ifndef NATSCPP_STORE_FILESTORE_FILE_STORE_IMPL_H_
 #define NATSCPP_STORE_FILESTORE_FILE_STORE_IMPL_H_
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -18,6 +19,7 @@
 #include "crypto/cipher.h"
 #include "crypto/key_file.h"
 #include "exec/executor.h"
+#include "filestore/delete_blocks.h"
 #include "filestore/msg_block.h"
 #include "natscpp/store/file_store.h"
 #include "sched/scheduler.h"
@@ -46,6 +48,10 @@ class FileStore::Impl final : public filestore::BlockHost {
   bool IsWriteBlock(const filestore::MsgBlock& mb) const override { return &mb == lmb; }
   // ---- recovery (file_store_recover.cc) ----
   Result<void> Recover();
+  // Loads index.db into the block list and totals; any error means the
+  // blocks must be rebuilt from their files. Public for the tests that
+  // corrupt index.db under a live store.
+  Result<void> RecoverFullState();
 
   // ---- reads (file_store_read.cc) ----
   StreamState State();
@@ -54,6 +60,10 @@ class FileStore::Impl final : public filestore::BlockHost {
   Result<LoadedMsg> LoadNextMsg(std::string_view filter, bool wildcard, uint64_t start,
                                 store::StoreMsg* sm);
   Result<store::StoreMsg*> LoadLastMsg(std::string_view subject, store::StoreMsg* sm);
+  // After a miss in block bi: where LoadNextMsg goes on, by the subject
+  // index (kStoreEOF when no block after bi can match).
+  Result<size_t> CheckSkipFirstBlock(std::string_view filter, bool wildcard, size_t bi);
+  Result<size_t> SelectSkipFirstBlock(size_t bi, uint32_t start, uint32_t stop);
   Result<store::StoreMsg*> LoadLastMsgLocked(std::string_view subject, store::StoreMsg* sm);
   Result<SimpleState> NumFilteredPending(std::string_view filter, bool with_last);
   std::map<std::string, uint64_t> SubjectsTotals(std::string_view filter);
@@ -91,6 +101,16 @@ class FileStore::Impl final : public filestore::BlockHost {
   Result<void> ForceRemoveMsgBlock(filestore::MsgBlock* mb);
   Result<void> PurgeMsgBlock(filestore::MsgBlock* mb);
   Result<uint64_t> PurgeLocked(uint64_t fseq);
+  // PurgeLocked with what follows a purge: a forced index.db write, the
+  // write error kept, and the storage update left in pending_scb.
+  Result<uint64_t> Purge(uint64_t fseq);
+  // Removes every message in [first, last] (clamped to the last sequence),
+  // dropping whole blocks where it can (file_store_deletes.cc).
+  Result<void> RemoveMsgsInRange(uint64_t first, uint64_t last, bool via_limits);
+  // The stream's deletes: gaps between blocks as ranges, each block's
+  // delete map as a set; the runs borrow the blocks' maps.
+  filestore::DeleteRuns DeleteRunsLocked();
+  DeleteBlocks DeleteBlocksLocked();
   Result<uint64_t> PurgeEx(std::string_view subject, uint64_t sequence, uint64_t keep);
   Result<uint64_t> CompactLocked(uint64_t seq);
   Result<uint64_t> CompactBelow(uint64_t seq);
@@ -98,10 +118,18 @@ class FileStore::Impl final : public filestore::BlockHost {
   Result<void> Truncate(uint64_t seq);
   Result<void> Reset();
   Result<void> ResetGlobalPerSubjectInfo();
+  // A stream with no subjects, mirror or sources and nothing indexed yet
+  // keeps no subject index to rebuild.
+  bool NoTrackSubjects() const;
   Result<void> CheckAndFlushLastBlock();
   Result<void> WriteStreamMeta();
   Result<void> SetupAek();
+  // index.db: WriteFullState declines (an error, nothing written) when the
+  // stream has too many subjects or deletes for a quick write;
+  // ForceWriteFullState writes regardless.
   Result<void> WriteFullState(bool force);
+  Result<void> WriteFullState();
+  Result<void> ForceWriteFullState();
   void SyncBlocks();
   // The recovery's own writes, on a writable store.
   Result<void> FinishWritableRecovery();
@@ -110,6 +138,12 @@ class FileStore::Impl final : public filestore::BlockHost {
   Result<void> CheckWritable() const;
   Result<void> StopLocked(bool delete_files, bool write_state, std::unique_lock<std::recursive_mutex>& lock);
   void StartBackground();
+  // The sync pass's timer: armed at start, re-armed by each pass, stopped
+  // by Stop (callers hold mu).
+  void SetSyncTimer();
+  void CancelSyncTimer();
+  // The periodic index.db write.
+  void FlushStreamStateLoop();
   // ---- configuration changes (file_store_config.cc); takes mu ----
   Result<void> UpdateConfig(StreamConfig cfg);
   // ---- max-age expiry (file_store_expire.cc); callers hold mu ----
@@ -184,6 +218,8 @@ class FileStore::Impl final : public filestore::BlockHost {
   bool age_chk_run = false;   // an expiry pass is running
   int64_t age_chk_time = 0;   // when the armed check fires, Unix ns
   bool received_any = false;  // StoreRawMsg has stored a message
+  // When the last PurgeEx ran: successive ones keep their blocks loaded.
+  std::chrono::steady_clock::time_point lpex;
   // Per-message TTL deadlines; set only when the stream allows TTLs.
   std::unique_ptr<thw::HashWheel> ttls;
   // Message schedules; set only when the stream allows them.
@@ -273,8 +309,11 @@ class FileStore::Impl final : public filestore::BlockHost {
   // goroutine after a failed cache load).
   void AfterBlockRebuild(filestore::MsgBlock* mb, std::optional<filestore::RebuildResult>& r);
   filestore::MsgBlock* SelectMsgBlock(uint64_t seq, size_t* pos = nullptr);
+  // The first block whose last message is at or after min_ts (ns).
+  filestore::MsgBlock* SelectMsgBlockForStart(int64_t min_ts);
   Result<void> PopulateGlobalPerSubjectInfo(filestore::MsgBlock* mb);
-  void RemovePerSubject(std::string_view subject);
+  // Returns how many messages of subject the stream still holds.
+  uint64_t RemovePerSubject(std::string_view subject);
   void SelectNextFirst();
   // Keeps at most a few block caches loaded.
   void TouchCache(filestore::MsgBlock* mb);
@@ -282,7 +321,6 @@ class FileStore::Impl final : public filestore::BlockHost {
  private:
   Result<void> DropOldestWhileOver(uint64_t Totals::*total, uint64_t filestore::MsgBlock::*per_block,
                                    uint64_t max);
-  Result<void> RecoverFullState();
   Result<void> RecoverMsgs();
   Result<filestore::MsgBlock*> RecoverMsgBlock(uint32_t index);
   Result<void> CheckPartialPurge();

@@ -30,8 +30,6 @@ constexpr std::chrono::nanoseconds kDefaultSyncInterval = std::chrono::minutes(2
 // The server writes index.db every two minutes plus up to 30 s of jitter.
 constexpr std::chrono::nanoseconds kStateWriteInterval = std::chrono::minutes(2);
 constexpr std::chrono::nanoseconds kStateWriteJitter = std::chrono::seconds(30);
-// Past this many subjects or interior deletes, only Stop writes index.db.
-constexpr uint64_t kHighCardinalityThreshold = 1'000'000;
 
 std::string HexSum(uint64_t v) {
   crypto::Hash64Bytes b{};
@@ -108,47 +106,48 @@ Result<void> FileStore::Impl::WriteFullState(bool force) {
       return MakeError(ErrorCode::kInvalidArgument, "stream state too big to write now");
     }
   }
-  filestore::FullState fs;
-  fs.msgs = state.msgs;
-  fs.bytes = state.bytes;
-  fs.first_seq = state.first.seq;
-  fs.first_ts = state.first.ts;
-  fs.last_seq = state.last.seq;
-  fs.last_ts = state.last.ts;
+  filestore::FullState totals;
+  totals.msgs = state.msgs;
+  totals.bytes = state.bytes;
+  totals.first_seq = state.first.seq;
+  totals.first_ts = state.first.ts;
+  totals.last_seq = state.last.seq;
+  totals.last_ts = state.last.ts;
+  // Encoded straight from the subject index and the blocks, no copies: this
+  // runs under the lock, with up to a million subjects.
+  size_t reserve = 64 + num_subjects * 48 + blks.size() * 96;
+  for (const auto& mb : blks) reserve += mb->dmap.IsEmpty() ? 0 : mb->dmap.EncodeLen();
+  filestore::FullStateEncoder enc(totals, num_subjects, reserve);
+  Result<void> subjects_ok;
   // The subject tree's own walk order, as the server writes it.
-  psim.Match(">", [&](std::string_view subj, SubjectBlocks* psi) {
-    fs.subjects.push_back({std::string(subj), psi->total, psi->fblk, psi->lblk});
-    return true;
+  psim.MatchUntil(">", [&](std::string_view subj, SubjectBlocks* psi) {
+    subjects_ok = enc.AddSubject(subj, psi->total, psi->fblk, psi->lblk);
+    return subjects_ok.has_value();
   });
+  if (!subjects_ok) return subjects_ok;
+  enc.BeginBlocks(blks.size());
+  filestore::TrackingState tracked;
+  uint32_t last_block_index = 0;
+  std::array<uint8_t, 8> last_checksum{};
   for (const auto& mb : blks) {
-    filestore::FullStateBlock b;
-    b.index = mb->index();
-    b.bytes = mb->bytes;
-    b.first_seq = mb->first.seq;
-    b.first_ts = mb->first.ts;
-    b.last_seq = mb->last.seq;
-    b.last_ts = mb->last.ts;
-    b.ttls = mb->ttls;
-    b.schedules = mb->schedules;
-    b.deleted = mb->dmap;
-    b.num_deleted = mb->dmap.Size();
-    b.msgs = mb->msgs;
-    fs.blocks.push_back(std::move(b));
+    enc.AddBlock(mb->index(), mb->bytes, mb->first.seq, mb->first.ts, mb->last.seq, mb->last.ts, mb->ttls,
+                 mb->schedules, mb->dmap);
+    filestore::UpdateTrackingState(tracked, mb->first.seq, mb->first.ts, mb->last.seq, mb->msgs, mb->bytes);
     if (mb.get() == lmb) {
-      fs.last_block_index = mb->index();
+      last_block_index = mb->index();
       static constexpr std::array<uint8_t, 8> kZero{};
       if (mb->lchk == kZero && !mb->placeholder) {
         if (auto l = mb->LastChecksum()) mb->lchk = *l;
       }
-      fs.last_checksum = mb->lchk;
+      last_checksum = mb->lchk;
     }
   }
-  if (!filestore::TrackingStatesEqual(fs, filestore::TrackingStateFromBlocks(fs.blocks))) {
+  if (!filestore::TrackingStatesEqual(totals, tracked)) {
     // The totals and the blocks disagree: rebuild the totals, write later.
     RebuildStateLocked(std::nullopt);
     return MakeError(ErrorCode::kCorruptStreamState, "stream state internal inconsistency on write");
   }
-  auto buf = filestore::EncodeFullState(fs, info.config.name, prf ? aek.get() : nullptr);
+  auto buf = std::move(enc).Finish(last_block_index, last_checksum, info.config.name, prf ? aek.get() : nullptr);
   if (!buf) return std::unexpected(buf.error());
   const auto fn = dir / kMsgDir / kStreamStateFile;
   // Written in place, as the server does; a torn index.db fails its
@@ -172,6 +171,12 @@ Result<void> FileStore::Impl::WriteFullState(bool force) {
   if (!ttl_written) return ttl_written;
   return sched_written;
 }
+
+// go: server/filestore.go:(*fileStore).writeFullState
+Result<void> FileStore::Impl::WriteFullState() { return WriteFullState(false); }
+
+// go: server/filestore.go:(*fileStore).forceWriteFullState
+Result<void> FileStore::Impl::ForceWriteFullState() { return WriteFullState(true); }
 
 // go: server/filestore.go:(*fileStore).syncBlocks
 void FileStore::Impl::SyncBlocks() {
@@ -223,6 +228,7 @@ void FileStore::Impl::SyncBlocks() {
       SetWriteErr(r.error());
     }
   }
+  if (!closed) SetSyncTimer();
   if (mark_dirty) ++dirty;
   if (!fcfg.sync_always) {
     // The state file, and the directory holding the renames.
@@ -267,15 +273,41 @@ void FileStore::Impl::StartBackground() {
     }
     if (lmb && lmb->PendingWriteSize() > 0) lmb->KickFlusher();
   }
-  // First sync between half the interval and the interval, so stores
-  // opened together do not all sync at once.
+  {
+    // The sync pass re-arms its timer under mu; the handle is set under it.
+    std::lock_guard lock(mu);
+    SetSyncTimer();
+  }
+  FlushStreamStateLoop();
+}
+
+// go: server/filestore.go:(*fileStore).setSyncTimer
+void FileStore::Impl::SetSyncTimer() {
   const auto si = fcfg.sync_interval;
-  sync_timer = executor->Every(si, [this] { SyncBlocks(); });
-  sync_timer.Reset(si / 2 + Jitter(si / 2));
+  if (sync_timer) {
+    sync_timer.Reset(si);
+    return;
+  }
+  // The first sync comes between half the interval and the interval, so
+  // stores opened together do not all sync at once; each pass re-arms.
+  sync_timer = executor->After(si / 2 + Jitter(si / 2), [this] { SyncBlocks(); });
+}
+
+// go: server/filestore.go:(*fileStore).cancelSyncTimer
+void FileStore::Impl::CancelSyncTimer() {
+  // Only stopped: releasing the handle waits for a running pass, which
+  // needs mu, held here. ~Impl lets the handle go.
+  sync_timer.Stop();
+}
+
+// go: server/filestore.go:(*fileStore).flushStreamStateLoop
+void FileStore::Impl::FlushStreamStateLoop() {
+  // index.db every two minutes and a jitter, so stores restarted together
+  // spread their writes; the loop ends with the executor.
   state_timer = executor->Every(kStateWriteInterval + Jitter(kStateWriteJitter), [this] {
     std::lock_guard lock(mu);
     if (auto r = CheckAndFlushLastBlock(); !r) SetWriteErr(r.error());
-    (void)WriteFullState(false);
+    (void)WriteFullState();
   });
 }
 
@@ -324,6 +356,7 @@ Result<void> FileStore::Impl::StopLocked(bool delete_files, bool write_state,
   if (executor) executor->Stop();
   lock.lock();
   if (closed) return MakeError(ErrorCode::kStoreClosed, "store is closed");
+  CancelSyncTimer();
   CancelAgeChk();
   // Nothing runs now: the block timers' handles can go.
   retired_timers.clear();
@@ -342,7 +375,7 @@ Result<void> FileStore::Impl::StopLocked(bool delete_files, bool write_state,
     // As the server does, a state that cannot be written now (its totals
     // disagree with the blocks) does not fail the stop: the next open
     // rebuilds from the blocks.
-    (void)WriteFullState(true);
+    (void)ForceWriteFullState();
   }
   closed = true;
   if (delete_files) {
@@ -545,16 +578,26 @@ Result<bool> FileStore::EraseMsg(uint64_t seq) {
 Result<uint64_t> FileStore::Purge() {
   std::unique_lock lock(impl_->mu);
   if (auto r = impl_->CheckWritable(); !r) return std::unexpected(r.error());
-  const uint64_t bytes = impl_->state.bytes;
-  auto purged = impl_->PurgeLocked(0);
+  impl_->pending_scb.reset();
+  auto purged = impl_->Purge(0);
+  auto [up, cb] = impl_->TakeStorageUpdate();
+  lock.unlock();
+  if (purged && up && cb) cb(up->msgs, up->bytes, up->seq, up->subject);
+  return purged;
+}
+
+// go: server/filestore.go:(*fileStore).purge
+Result<uint64_t> FileStore::Impl::Purge(uint64_t fseq) {
+  if (closed) return MakeError(ErrorCode::kStoreClosed, "store is closed");
+  const uint64_t bytes = state.bytes;
+  auto purged = PurgeLocked(fseq);
   if (!purged) {
-    impl_->SetWriteErr(purged.error());
+    SetWriteErr(purged.error());
     return purged;
   }
-  if (*purged > 0) (void)impl_->WriteFullState(true);
-  StorageUpdateHandler cb = impl_->scb;
-  lock.unlock();
-  if (cb) cb(-static_cast<int64_t>(*purged), -static_cast<int64_t>(bytes), 0, {});
+  // A purge always leaves a fresh index.db.
+  if (*purged > 0) (void)ForceWriteFullState();
+  pending_scb = PendingStorageUpdate{-static_cast<int64_t>(*purged), -static_cast<int64_t>(bytes), 0, {}};
   return purged;
 }
 

@@ -5,6 +5,7 @@
 
 #include "filestore/file_store_impl.h"
 #include "subject/subject.h"
+#include "util/filestore_constants.h"
 
 namespace natscpp::store {
 
@@ -21,6 +22,9 @@ Error MsgNotFound() { return Error(ErrorCode::kStoreMsgNotFound, "no message fou
 // The expiry timers free caches left alone; this bounds the ones in use,
 // as the server's garbage collector takes the caches it holds weakly.
 constexpr size_t kMaxCachedBlocks = 4;
+// Past this many subjects a wildcard LoadNextMsg does not consult the
+// subject index after a miss (wcMaxSizeToCheck).
+constexpr uint64_t kWcMaxSizeToCheck = 64 * 1024;
 
 // State() lists deleted sequences up to this many (128 MiB of them); past
 // it only the count is given.
@@ -152,8 +156,50 @@ Result<LoadedMsg> FileStore::Impl::LoadNextMsg(std::string_view filter, bool wil
     if (mb->CacheLoaded()) TouchCache(mb);
     if (m) return LoadedMsg{*m, (*m)->seq};
     if (m.error().code() != ErrorCode::kStoreMsgNotFound) return std::unexpected(m.error());
+    // A miss in the first block: the subject index may say where the next
+    // match is (not from the last block, nor for a wildcard over a large
+    // subject space).
+    if (i == bi && i + 1 < blks.size() && (!wildcard || psim.Size() < kWcMaxSizeToCheck)) {
+      auto nbi = CheckSkipFirstBlock(filter, wildcard, bi);
+      if (!nbi) return std::unexpected(StoreEof());
+      if (*nbi > i) i = *nbi - 1;
+    }
   }
   return std::unexpected(StoreEof());
+}
+
+// go: server/filestore.go:(*fileStore).checkSkipFirstBlock
+Result<size_t> FileStore::Impl::CheckSkipFirstBlock(std::string_view filter, bool wildcard, size_t bi) {
+  if (filter.empty() || filter == ">") return bi + 1;
+  uint32_t start = UINT32_MAX;
+  uint32_t stop = 0;
+  if (wildcard) {
+    if (psim.Size() > kHighCardinalityThreshold) return bi + 1;
+    psim.Match(filter, [&](std::string_view, SubjectBlocks* psi) {
+      start = std::min(start, psi->fblk);
+      stop = std::max(stop, psi->lblk);
+      return true;
+    });
+  } else if (auto [psi, found] = psim.Find(filter); found && psi) {
+    start = psi->fblk;
+    stop = psi->lblk;
+  }
+  if (start == UINT32_MAX) return std::unexpected(StoreEof());
+  return SelectSkipFirstBlock(bi, start, stop);
+}
+
+// go: server/filestore.go:(*fileStore).selectSkipFirstBlock
+Result<size_t> FileStore::Impl::SelectSkipFirstBlock(size_t bi, uint32_t start, uint32_t stop) {
+  const uint32_t mbi = blks[bi]->index();
+  // Every match is in this block or before it, and this block missed.
+  if (stop <= mbi) return std::unexpected(StoreEof());
+  if (start > mbi) {
+    if (auto it = bim.find(start); it != bim.end()) {
+      size_t ni = 0;
+      if (SelectMsgBlock(it->second->last.seq, &ni)) return ni;
+    }
+  }
+  return bi + 1;
 }
 
 // go: server/filestore.go:(*fileStore).LoadLastMsg

@@ -111,6 +111,46 @@ void FileStore::Impl::RebuildStateLocked(const std::optional<LostStreamData>& lo
   }
 }
 
+// go: server/filestore.go:(*fileStore).checkMsgs
+Result<std::optional<LostStreamData>> FileStore::CheckMsgs() {
+  std::lock_guard lock(impl_->mu);
+  if (auto r = impl_->CheckAndFlushLastBlock(); !r) {
+    return MakeError(r.error().code(), "flush of last block failed: " + r.error().message());
+  }
+  // Every block is read again from disk, so the subject index is rebuilt
+  // from scratch; the first error is returned once all blocks are done.
+  impl_->psim.Empty();
+  std::optional<Error> first_err;
+  const auto keep = [&](std::string what, const Error& e) {
+    if (!first_err) first_err = Error(e.code(), std::move(what) + ": " + e.message());
+  };
+  for (const auto& mb : impl_->blks) {
+    const std::string idx = std::to_string(mb->index());
+    const auto enc = impl_->read_only ? mb->LoadEncryption() : mb->CheckAndLoadEncryption();
+    if (!enc) {
+      keep("loading encryption for block " + idx + " failed", enc.error());
+      continue;
+    }
+    auto r = mb->RebuildState();
+    if (!r) {
+      keep("rebuildState for block " + idx + " failed", r.error());
+      continue;
+    }
+    if (r->bad) impl_->Note(mb->FileName(), r->bad->message() + "; the rest of the block is lost");
+    // As the server's rebuild does, a bad tail is cut off the file, so the
+    // next check (or open) finds the block clean.
+    if (!impl_->read_only) {
+      if (auto t = mb->TruncateToValid(); !t) keep("truncating block " + idx + " failed", t.error());
+    }
+    if (r->lost) impl_->RebuildStateLocked(r->lost);
+    if (auto p = impl_->PopulateGlobalPerSubjectInfo(mb.get()); !p) {
+      keep("populating per-subject info for block " + idx + " failed", p.error());
+    }
+  }
+  if (first_err) return std::unexpected(*first_err);
+  return impl_->ld;
+}
+
 void FileStore::Impl::AfterBlockRebuild(MsgBlock* mb, std::optional<RebuildResult>& r) {
   if (!r) return;
   if (r->bad) Note(mb->FileName(), r->bad->message() + "; the rest of the block is lost");

@@ -261,11 +261,16 @@ void FileStore::Impl::SelectNextFirst() {
 }
 
 // go: server/filestore.go:(*fileStore).removePerSubject
-void FileStore::Impl::RemovePerSubject(std::string_view subject) {
-  if (subject.empty()) return;
+uint64_t FileStore::Impl::RemovePerSubject(std::string_view subject) {
+  if (subject.empty()) return 0;
   if (auto [psi, found] = psim.Find(subject); found && psi) {
-    if (--psi->total == 0) psim.Delete(subject);
+    if (--psi->total == 0) {
+      psim.Delete(subject);
+      return 0;
+    }
+    return psi->total;
   }
+  return 0;
 }
 
 }  // namespace natscpp::store

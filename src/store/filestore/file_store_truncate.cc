@@ -145,7 +145,7 @@ Result<void> FileStore::Impl::Truncate(uint64_t seq) {
 
   if (auto r = ResetGlobalPerSubjectInfo(); !r) return fail(r.error());
   ++dirty;
-  if (purged > 0) (void)WriteFullState(true);
+  if (purged > 0) (void)ForceWriteFullState();
   pending_scb = PendingStorageUpdate{-static_cast<int64_t>(purged), -static_cast<int64_t>(bytes), 0, {}};
   return {};
 }
@@ -177,9 +177,16 @@ Result<void> FileStore::Impl::Reset() {
   return {};
 }
 
+// go: server/filestore.go:(*fileStore).noTrackSubjects
+bool FileStore::Impl::NoTrackSubjects() const {
+  const StreamConfig& c = info.config;
+  return psim.Size() == 0 && c.subjects.empty() && !c.mirror && c.sources.empty();
+}
+
 // go: server/filestore.go:(*fileStore).resetGlobalPerSubjectInfo
 Result<void> FileStore::Impl::ResetGlobalPerSubjectInfo() {
   psim.Empty();
+  if (NoTrackSubjects()) return {};
   for (size_t i = 0; i < blks.size(); ++i) {
     MsgBlock* mb = blks[i].get();
     if (mb->placeholder || mb->closed) continue;

@@ -76,6 +76,76 @@ int64_t TimestampNormalized(const GoTime& t) {
                               static_cast<uint64_t>(static_cast<int64_t>(t.nsec)));
 }
 
+FullStateEncoder::FullStateEncoder(const FullState& totals, uint64_t num_subjects, size_t reserve)
+    : base_time_(totals.first_ts) {
+  buf_.reserve(std::max(reserve, size_t{2 + 8 * util::kMaxVarintLen64}));
+  buf_.push_back(kFullStateMagic);
+  buf_.push_back(kFullStateVersion);
+  util::AppendUvarint(buf_, totals.msgs);
+  util::AppendUvarint(buf_, totals.bytes);
+  util::AppendUvarint(buf_, totals.first_seq);
+  util::AppendVarint(buf_, totals.first_ts);
+  util::AppendUvarint(buf_, totals.last_seq);
+  util::AppendVarint(buf_, totals.last_ts);
+  util::AppendUvarint(buf_, num_subjects);
+}
+
+Result<void> FullStateEncoder::AddSubject(std::string_view subject, uint64_t total, uint32_t first_block,
+                                          uint32_t last_block) {
+  if (subject.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "index.db: empty subject in subject index");
+  }
+  util::AppendUvarint(buf_, subject.size());
+  buf_.insert(buf_.end(), subject.begin(), subject.end());
+  util::AppendUvarint(buf_, total);
+  util::AppendUvarint(buf_, first_block);
+  util::AppendUvarint(buf_, last_block);  // version 4 writes it for every subject
+  return {};
+}
+
+void FullStateEncoder::BeginBlocks(uint64_t num_blocks) { util::AppendUvarint(buf_, num_blocks); }
+
+void FullStateEncoder::AddBlock(uint32_t index, uint64_t bytes, uint64_t first_seq, int64_t first_ts,
+                                uint64_t last_seq, int64_t last_ts, uint64_t ttls, uint64_t schedules,
+                                const avl::SequenceSet& deleted) {
+  util::AppendUvarint(buf_, index);
+  util::AppendUvarint(buf_, bytes);
+  util::AppendUvarint(buf_, first_seq);
+  // Block times are relative to the stream's first time, which is 0 for a
+  // zero time (the block times then stay absolute).
+  util::AppendVarint(buf_, SubWrap(first_ts, base_time_));
+  util::AppendUvarint(buf_, last_seq);
+  util::AppendVarint(buf_, SubWrap(last_ts, base_time_));
+  const uint64_t num_deleted = deleted.Size();
+  util::AppendUvarint(buf_, num_deleted);
+  util::AppendUvarint(buf_, ttls);
+  util::AppendUvarint(buf_, schedules);
+  if (num_deleted > 0) {
+    scratch_ = deleted.Encode(std::move(scratch_));
+    buf_.insert(buf_.end(), scratch_.begin(), scratch_.end());
+  }
+}
+
+Result<std::vector<uint8_t>> FullStateEncoder::Finish(uint32_t last_block_index,
+                                                      const std::array<uint8_t, 8>& last_checksum,
+                                                      std::string_view stream, const crypto::Aead* aek) && {
+  util::AppendUvarint(buf_, last_block_index);
+  buf_.insert(buf_.end(), last_checksum.begin(), last_checksum.end());
+  std::vector<uint8_t> buf = std::move(buf_);
+  if (aek != nullptr) {
+    auto sealed = crypto::SealWithRandomNonce(*aek, buf);
+    if (!sealed) {
+      return MakeError(ErrorCode::kCrypto,
+                       "index.db: cannot encrypt stream state: " + sealed.error().message());
+    }
+    buf = std::move(*sealed);
+  }
+  std::array<uint8_t, crypto::kHighwayHash64Size> trailer;
+  crypto::PutHash64(crypto::HighwayHash64Sum(crypto::HashKeyFromString(stream), buf), trailer);
+  buf.insert(buf.end(), trailer.begin(), trailer.end());
+  return buf;
+}
+
 // The layout half of the server's fileStore._writeFullState (which also
 // takes the locks, skips high-cardinality states, checks the tracking state
 // and writes the file: the store's job). Byte for byte what it writes for
@@ -93,68 +163,18 @@ Result<std::vector<uint8_t>> EncodeFullState(const FullState& state, std::string
   for (const auto& b : state.blocks) {
     if (!b.deleted.IsEmpty()) want += b.deleted.EncodeLen();
   }
-
-  std::vector<uint8_t> buf;
-  buf.reserve(want);
-  buf.push_back(kFullStateMagic);
-  buf.push_back(kFullStateVersion);
-  util::AppendUvarint(buf, state.msgs);
-  util::AppendUvarint(buf, state.bytes);
-  util::AppendUvarint(buf, state.first_seq);
-  util::AppendVarint(buf, state.first_ts);
-  util::AppendUvarint(buf, state.last_seq);
-  util::AppendVarint(buf, state.last_ts);
-
-  util::AppendUvarint(buf, state.subjects.size());
+  FullStateEncoder enc(state, state.subjects.size(), want);
   for (const auto& s : state.subjects) {
-    if (s.subject.empty()) {
-      return MakeError(ErrorCode::kInvalidArgument, "index.db: empty subject in subject index");
+    if (auto r = enc.AddSubject(s.subject, s.total, s.first_block, s.last_block); !r) {
+      return std::unexpected(r.error());
     }
-    util::AppendUvarint(buf, s.subject.size());
-    buf.insert(buf.end(), s.subject.begin(), s.subject.end());
-    util::AppendUvarint(buf, s.total);
-    util::AppendUvarint(buf, s.first_block);
-    util::AppendUvarint(buf, s.last_block);  // version 4 writes it for every subject
   }
-
-  // Block times are stored relative to the stream's first time, which is
-  // 0 for a zero time (the block times then stay absolute).
-  const int64_t base_time = state.first_ts;
-  util::AppendUvarint(buf, state.blocks.size());
-  std::vector<uint8_t> dmap;
+  enc.BeginBlocks(state.blocks.size());
   for (const auto& b : state.blocks) {
-    util::AppendUvarint(buf, b.index);
-    util::AppendUvarint(buf, b.bytes);
-    util::AppendUvarint(buf, b.first_seq);
-    util::AppendVarint(buf, SubWrap(b.first_ts, base_time));
-    util::AppendUvarint(buf, b.last_seq);
-    util::AppendVarint(buf, SubWrap(b.last_ts, base_time));
-    const uint64_t num_deleted = b.deleted.Size();
-    util::AppendUvarint(buf, num_deleted);
-    util::AppendUvarint(buf, b.ttls);
-    util::AppendUvarint(buf, b.schedules);
-    if (num_deleted > 0) {
-      dmap = b.deleted.Encode(std::move(dmap));
-      buf.insert(buf.end(), dmap.begin(), dmap.end());
-    }
+    enc.AddBlock(b.index, b.bytes, b.first_seq, b.first_ts, b.last_seq, b.last_ts, b.ttls, b.schedules,
+                 b.deleted);
   }
-
-  util::AppendUvarint(buf, state.last_block_index);
-  buf.insert(buf.end(), state.last_checksum.begin(), state.last_checksum.end());
-
-  if (aek != nullptr) {
-    auto sealed = crypto::SealWithRandomNonce(*aek, buf);
-    if (!sealed) {
-      return MakeError(ErrorCode::kCrypto,
-                       "index.db: cannot encrypt stream state: " + sealed.error().message());
-    }
-    buf = std::move(*sealed);
-  }
-
-  std::array<uint8_t, crypto::kHighwayHash64Size> trailer;
-  crypto::PutHash64(crypto::HighwayHash64Sum(crypto::HashKeyFromString(stream), buf), trailer);
-  buf.insert(buf.end(), trailer.begin(), trailer.end());
-  return buf;
+  return std::move(enc).Finish(state.last_block_index, state.last_checksum, stream, aek);
 }
 
 // The parsing half of the server's fileStore.recoverFullState; the checks
@@ -276,14 +296,17 @@ Result<FullState> DecodeFullState(std::span<const uint8_t> file, std::string_vie
 }
 
 // go: server/filestore.go:updateTrackingState
+void UpdateTrackingState(TrackingState& t, uint64_t first_seq, int64_t first_ts, uint64_t last_seq,
+                         uint64_t msgs, uint64_t bytes) {
+  if (t.first_seq == 0 || (first_seq < t.first_seq && first_ts != 0)) t.first_seq = first_seq;
+  if (last_seq > t.last_seq) t.last_seq = last_seq;
+  t.msgs += msgs;
+  t.bytes += bytes;
+}
+
 TrackingState TrackingStateFromBlocks(std::span<const FullStateBlock> blocks) {
   TrackingState t;
-  for (const auto& b : blocks) {
-    if (t.first_seq == 0 || (b.first_seq < t.first_seq && b.first_ts != 0)) t.first_seq = b.first_seq;
-    if (b.last_seq > t.last_seq) t.last_seq = b.last_seq;
-    t.msgs += b.msgs;
-    t.bytes += b.bytes;
-  }
+  for (const auto& b : blocks) UpdateTrackingState(t, b.first_seq, b.first_ts, b.last_seq, b.msgs, b.bytes);
   return t;
 }
 

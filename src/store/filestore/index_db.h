@@ -100,6 +100,30 @@ int64_t TimestampNormalized(const GoTime& t);
 Result<std::vector<uint8_t>> EncodeFullState(const FullState& state, std::string_view stream,
                                              const crypto::Aead* aek);
 
+// EncodeFullState piece by piece, for a writer that walks its own subject
+// index and blocks rather than copying them into a FullState: the header
+// totals (first_ts is also the base of the block times) and the subject
+// count, then exactly that many AddSubject, BeginBlocks and as many
+// AddBlock, then Finish. Same bytes as EncodeFullState.
+class FullStateEncoder {
+ public:
+  // Only totals' header fields are read; `reserve` sizes the buffer.
+  FullStateEncoder(const FullState& totals, uint64_t num_subjects, size_t reserve);
+  // kInvalidArgument for an empty subject (see EncodeFullState).
+  Result<void> AddSubject(std::string_view subject, uint64_t total, uint32_t first_block, uint32_t last_block);
+  void BeginBlocks(uint64_t num_blocks);
+  void AddBlock(uint32_t index, uint64_t bytes, uint64_t first_seq, int64_t first_ts, uint64_t last_seq,
+                int64_t last_ts, uint64_t ttls, uint64_t schedules, const avl::SequenceSet& deleted);
+  // The whole file: sealed with aek when given, then the HH64 trailer.
+  Result<std::vector<uint8_t>> Finish(uint32_t last_block_index, const std::array<uint8_t, 8>& last_checksum,
+                                      std::string_view stream, const crypto::Aead* aek) &&;
+
+ private:
+  int64_t base_time_;
+  std::vector<uint8_t> buf_;
+  std::vector<uint8_t> scratch_;  // a block's encoded delete map
+};
+
 // Decodes a whole index.db. aek is the stream AEAD (from meta.key) or null;
 // with it the body is opened, without it the body must be plaintext (a
 // restored snapshot has a plaintext index.db and no meta.key). Errors:
@@ -117,6 +141,9 @@ struct TrackingState {
   uint64_t last_seq = 0;
 };
 TrackingState TrackingStateFromBlocks(std::span<const FullStateBlock> blocks);
+// Adds one block to t, as TrackingStateFromBlocks does for each.
+void UpdateTrackingState(TrackingState& t, uint64_t first_seq, int64_t first_ts, uint64_t last_seq,
+                         uint64_t msgs, uint64_t bytes);
 
 // Whether the header totals agree with the blocks (trackingStatesEqual):
 // first_seq is compared only when the blocks' first_seq is above 1.

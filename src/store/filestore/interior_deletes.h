@@ -24,6 +24,8 @@ class InteriorDeletes {
   // Whether a live block had seq marked deleted when the copy was made.
   // Not for concurrent use: it remembers the last block it answered from.
   bool Exists(uint64_t seq);
+  // How many blocks' delete maps were copied.
+  size_t size() const { return sets_.size(); }
 
  private:
   std::vector<avl::SequenceSet> sets_;

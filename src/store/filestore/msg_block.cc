@@ -287,7 +287,7 @@ RebuildResult MsgBlock::RebuildStateFromBuf(std::span<const uint8_t> buf) {
 }
 
 Result<void> MsgBlock::LoadCache(std::optional<RebuildResult>* rebuilt) {
-  if (cache_) return {};
+  if (CacheAlreadyLoaded()) return {};
   if (placeholder) return MakeError(ErrorCode::kStoreMsgNotFound, "empty block");
   // Records still buffered for the file go there first: the cache is
   // loaded from the file.
@@ -563,32 +563,33 @@ Result<void> MsgBlock::RecalculateForSubject(std::string_view subject, SimpleSta
 }
 
 // go: server/filestore.go:(*msgBlock).removeSeqPerSubject
-void MsgBlock::RemoveSeqPerSubject(std::string_view subject, uint64_t seq) {
-  if (!fss_) return;
+uint64_t MsgBlock::RemoveSeqPerSubject(std::string_view subject, uint64_t seq) {
+  if (!fss_) return 0;
   auto [ss, found] = fss_->Find(subject);
-  if (!found || !ss) return;
+  if (!found || !ss) return 0;
   if (env_->sdm && env_->sdm->pending().contains(seq)) {
     env_->sdm->RemoveSeqAndSubject(seq, std::string(subject));
   }
   if (ss->msgs == 1) {
     fss_->Delete(subject);
-    return;
+    return 0;
   }
   --ss->msgs;
   if (ss->msgs == 1) {
     if (!ss->last_needs_update && seq != ss->last) {
       ss->first = ss->last;
       ss->first_needs_update = false;
-      return;
+      return ss->msgs;
     }
     if (!ss->first_needs_update && seq != ss->first) {
       ss->last = ss->first;
       ss->last_needs_update = false;
-      return;
+      return ss->msgs;
     }
   }
   ss->first_needs_update = seq == ss->first || ss->first_needs_update;
   ss->last_needs_update = seq == ss->last || ss->last_needs_update;
+  return ss->msgs;
 }
 
 // go: server/filestore.go:(*msgBlock).selectNextFirst

@@ -212,6 +212,8 @@ class MsgBlock {
   std::vector<uint32_t>* CacheIdxForTest() { return cache_ ? &cache_->idx : nullptr; }
   std::vector<uint8_t>* CacheBufForTest() { return cache_ ? &cache_->buf : nullptr; }
   void SetWriteErrorForTest(Error e) { werr_ = std::move(e); }
+  // When the per-subject state was last used (Go's tests read mb.lsts).
+  int64_t& LstsForTest() { return lsts_; }
   Result<void> IndexCacheBufForTest(std::vector<uint8_t> buf) { return IndexCacheBuf(std::move(buf)); }
   // The message at seq. kStoreMsgNotFound outside the block; kDeleted
   // (kStoreMsgNotFound with "deleted message") for a deleted sequence.
@@ -232,7 +234,8 @@ class MsgBlock {
   // Recomputes first/last of one subject from the cache.
   Result<void> RecalculateForSubject(std::string_view subject, SimpleState* ss);
   // Forgets seq of subject in the per-subject state.
-  void RemoveSeqPerSubject(std::string_view subject, uint64_t seq);
+  // Returns how many messages of subject the block still holds.
+  uint64_t RemoveSeqPerSubject(std::string_view subject, uint64_t seq);
   // Moves first past deleted sequences after the first was removed.
   void SelectNextFirst();
 

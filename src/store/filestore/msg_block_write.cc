@@ -276,11 +276,9 @@ Result<void> MsgBlock::SyncIfNeeded() {
     need_sync_ = false;
   }
   if (need_key_sync_) {
+    // The key file and the directory entry its rename made.
     const auto kfn = env_->msgs_dir / (std::to_string(index_) + ".key");
-    UniqueFd kfd(::open(kfn.c_str(), O_RDONLY | O_CLOEXEC));
-    if (kfd) {
-      if (auto r = SyncFd(kfd.get(), kfn); !r) return r;
-    }
+    if (auto r = SyncFileAndDir(DiskIoSemaphore::Default(), kfn); !r) return r;
     need_key_sync_ = false;
   }
   return {};

@@ -136,6 +136,23 @@ Result<void> SyncDir(const fs::path& name) {
   return {};
 }
 
+// go: server/filestore.go:(*fileStore).syncFileAndDir
+Result<void> SyncFileAndDir(DiskIoSemaphore& dios, const fs::path& name) {
+  DiskIoSlot slot(dios);
+  const int fd = ::open(name.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return {};
+    return std::unexpected(IoError(name, "open for sync", errno));
+  }
+  if (::fsync(fd) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return std::unexpected(IoError(name, "sync", err));
+  }
+  if (::close(fd) != 0) return std::unexpected(IoError(name, "close", errno));
+  return SyncDir(name);
+}
+
 // go: server/filestore.go:removeAllWithRetry
 Result<void> RemoveAllWithRetry(DiskIoSemaphore& dios, const fs::path& dir) {
   auto attempt = [&]() -> std::error_code {

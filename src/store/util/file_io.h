@@ -38,6 +38,8 @@ Result<void> WriteFileWithSync(DiskIoSemaphore& dios, const std::filesystem::pat
                                std::span<const uint8_t> data, mode_t perm);
 // Syncs the directory holding `name`.
 Result<void> SyncDir(const std::filesystem::path& name);
+// Syncs file `name`, then its directory; a missing file is not an error.
+Result<void> SyncFileAndDir(DiskIoSemaphore& dios, const std::filesystem::path& name);
 // Removes `dir` recursively, retrying for up to a second.
 Result<void> RemoveAllWithRetry(DiskIoSemaphore& dios, const std::filesystem::path& dir);
 

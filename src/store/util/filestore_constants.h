@@ -36,6 +36,10 @@ inline constexpr uint64_t kMaximumEncryptedBlockSize = 2ull * 1024 * 1024;
 inline constexpr uint64_t kMaxBlockSize = kDefaultLargeBlockSize;
 inline constexpr uint64_t kFileStoreMinBlkSize = 32 * 1000;
 inline constexpr uint64_t kFileStoreMaxBlkSize = kMaxBlockSize;
+// Past this many subjects or interior deletes, only a forced write
+// (a purge, Stop) writes index.db, and LoadNextMsg stops consulting the
+// subject index for a wildcard (highCardinalityThreshold).
+inline constexpr uint64_t kHighCardinalityThreshold = 1'000'000;
 
 inline constexpr size_t kMinMetaKeySize = 64;
 inline constexpr size_t kMinBlkKeySize = 64;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "filestore/file_store_impl.h"
+#include "util/file_io.h"
 #include "util/filestore_constants.h"
 #include "util/msg_size.h"
 #include "write_fixture.h"
@@ -154,6 +155,30 @@ TEST_F(FileStoreAccessors, WriteTombstoneNoFlushAndCloseAll) {
   // The file holds both records.
   const auto blk = StreamDir() / "msgs" / "1.blk";
   EXPECT_EQ(std::filesystem::file_size(blk), kSz + kEmptyRecordLen);
+}
+
+TEST_F(FileStoreAccessors, ConfigIsTheOneInForce) {
+  auto fs = Open(4096);
+  ASSERT_TRUE(fs);
+  const FileStoreConfig c = fs->Config();
+  EXPECT_EQ(c.block_size, 4096u);
+  // The defaults the store filled in are reported, not zeros.
+  EXPECT_GT(c.sync_interval.count(), 0);
+  EXPECT_GT(c.cache_expire.count(), 0);
+}
+
+TEST_F(FileStoreAccessors, SyncFileAndDir) {
+  auto fs = Open();
+  ASSERT_TRUE(fs);
+  const auto fn = StreamDir() / "extra.dat";
+  std::ofstream(fn) << "x";
+  EXPECT_TRUE(SyncFileAndDir(DiskIoSemaphore::Default(), fn));
+  // A file that is gone is nothing to sync.
+  EXPECT_TRUE(SyncFileAndDir(DiskIoSemaphore::Default(), StreamDir() / "missing.dat"));
+  // A directory cannot be opened for writing: an error naming it.
+  auto dir = SyncFileAndDir(DiskIoSemaphore::Default(), StreamDir());
+  ASSERT_FALSE(dir);
+  EXPECT_NE(dir.error().message().find(StreamDir().string()), std::string::npos);
 }
 
 TEST_F(FileStoreAccessors, WriteFileWithOptionalSync) {

@@ -118,6 +118,8 @@ class FileStore {
   // The stream's meta.inf: creation time and configuration.
   const FileStreamInfo& Info() const;
   const std::filesystem::path& Dir() const;
+  // The file-store configuration in force (block size, sync, cipher...).
+  FileStoreConfig Config();
 
   // The full state: totals, first/last, deleted sequences (sorted), lost
   // data, consumer and subject counts (subjects map not filled). Past 16 M
@@ -137,6 +139,10 @@ class FileStore {
   Result<LoadedMsg> LoadNextMsg(std::string_view filter, bool wildcard, uint64_t start, store::StoreMsg* sm);
   // The subject of message `seq`; kStoreMsgNotFound when there is none.
   Result<std::string> SubjectForSeq(uint64_t seq);
+  // The first sequence whose message is at or after ts (ns since the
+  // epoch); the last sequence + 1 when every message is older, 0 once
+  // stopped.
+  uint64_t GetSeqFromTime(int64_t ts);
   // The newest message on `subject` (may be a wildcard; "" or ">" = last).
   Result<store::StoreMsg*> LoadLastMsg(std::string_view subject, store::StoreMsg* sm);
   // Messages per subject among those matching filter ("" = all).
@@ -183,6 +189,16 @@ class FileStore {
   // stream carries on from seq + 1); 0 removes everything and starts the
   // stream over from sequence 1.
   Result<void> Truncate(uint64_t seq);
+
+  // The stream state a replicated snapshot carries (FORMAT.md §11):
+  // totals, `failed`, and the deleted sequences as delete blocks.
+  Result<std::vector<uint8_t>> EncodedStreamState(uint64_t failed);
+  // Removes whatever dbs (a leader's delete blocks) says is deleted, up to
+  // this store's last sequence; sequences already gone are skipped.
+  Result<void> SyncDeleted(const DeleteBlocks& dbs);
+  // Reads every block back from disk and rebuilds the totals and subject
+  // index from what is there; returns the data found lost (if any).
+  Result<std::optional<LostStreamData>> CheckMsgs();
 
   // Replaces the stream configuration (name required, file storage):
   // writes meta.inf, applies lower limits and a changed max age to what is
