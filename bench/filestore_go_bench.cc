@@ -172,36 +172,33 @@ static void BenchmarkFileStoreSubjectAccesses(benchmark::State& state, SubjectAc
       benchmark::Counter(static_cast<double>(allocs), benchmark::Counter::kAvgIterations);
 }
 
+// A store shared by the benchmarks that read it: made and filled by
+// `fill` (which returns an error, empty when done) on first use, once per
+// process. Each call site's lambda is its own type, so its own store.
+template <typename Fill>
+TempStore& BuiltOnce(const FileStoreConfig& fcfg, const StreamConfig& cfg, std::string& error, Fill fill) {
+  static TempStore fs(fcfg, cfg);
+  static const std::string build_error = fs ? fill(fs) : fs.error();
+  error = build_error;
+  return fs;
+}
+
 // The store of Benchmark_FileStoreSelectMsgBlock, built once per process:
 // a 128-byte block size gives every ~100-byte message a block of its own,
 // and each of the 1000 block switches syncs the block it leaves, so
 // building it takes tens of seconds on a slow disk (Go builds it again
 // for every b.N; only the timed loop is the same). Empty error: ready.
 TempStore& SelectMsgBlockStore(std::string& error) {
-  static std::string build_error;
-  static TempStore fs = [] {
-    FileStoreConfig fcfg;
-    fcfg.block_size = 128;
-    return TempStore(fcfg, Cfg("zzz", {"*"}));
-  }();
-  static const bool built = [] {
-    if (!fs) {
-      build_error = fs.error();
-      return false;
-    }
+  FileStoreConfig fcfg;
+  fcfg.block_size = 128;
+  return BuiltOnce(fcfg, Cfg("zzz", {"*"}), error, [](TempStore& fs) -> std::string {
     std::string msg;
     for (int i = 0; i < 33; ++i) msg += "ABC";
     for (int i = 0; i < 1000; ++i) {
-      if (auto r = fs->StoreMsg("A", {}, Bytes(msg), 0); !r) {
-        build_error = "StoreMsg: " + r.error().message();
-        return false;
-      }
+      if (auto r = fs->StoreMsg("A", {}, Bytes(msg), 0); !r) return "StoreMsg: " + r.error().message();
     }
-    return true;
-  }();
-  (void)built;
-  error = build_error;
-  return fs;
+    return {};
+  });
 }
 
 // Go benchmark: server/filestore_test.go:Benchmark_FileStoreSelectMsgBlock
@@ -266,36 +263,19 @@ static void Benchmark_FileStoreSubjectStateConsistencyOptimizationPerf(benchmark
 // MaxMsgsPer=1 stream converges to), so every block keeps a dense delete
 // map. Built once and shared.
 TempStore& DeleteMapStore(std::string& error) {
-  static std::string build_error;
-  static TempStore fs = [] {
-    FileStoreConfig fcfg;
-    fcfg.block_size = 100 * natscpp::store::FileStoreMsgSize("foo", 0, 5);
-    return TempStore(fcfg, Cfg("zzz", {"foo"}));
-  }();
-  static const bool built = [] {
-    if (!fs) {
-      build_error = fs.error();
-      return false;
-    }
+  FileStoreConfig fcfg;
+  fcfg.block_size = 100 * natscpp::store::FileStoreMsgSize("foo", 0, 5);
+  return BuiltOnce(fcfg, Cfg("zzz", {"foo"}), error, [](TempStore& fs) -> std::string {
     constexpr uint64_t kNumMsgs = 50'000;
     for (uint64_t i = 0; i < kNumMsgs; ++i) {
-      if (auto r = fs->StoreMsg("foo", {}, Bytes("hello"), 0); !r) {
-        build_error = "StoreMsg: " + r.error().message();
-        return false;
-      }
+      if (auto r = fs->StoreMsg("foo", {}, Bytes("hello"), 0); !r) return "StoreMsg: " + r.error().message();
     }
     for (uint64_t seq = 2; seq < kNumMsgs; ++seq) {
       if (seq % 50 == 0) continue;
-      if (auto r = fs->RemoveMsg(seq); !r) {
-        build_error = "RemoveMsg: " + r.error().message();
-        return false;
-      }
+      if (auto r = fs->RemoveMsg(seq); !r) return "RemoveMsg: " + r.error().message();
     }
-    return true;
-  }();
-  (void)built;
-  error = build_error;
-  return fs;
+    return {};
+  });
 }
 
 // Go benchmark: server/filestore_test.go:Benchmark_FileStoreDeleteMap
