@@ -336,6 +336,19 @@ uint64_t SyncDeletedBlockSize() {
   return std::getenv("NATSCPP_BENCH_SHORT") ? full / 32 : full;
 }
 
+// Stores msg until the store has at least `blocks` blocks (untimed set-up
+// of the SyncDeleted benchmarks); false when a store fails.
+bool FillToBlocks(FileStore& fs, size_t blocks, std::span<const uint8_t> msg) {
+  auto& impl = fs.ImplForTesting();
+  std::unique_lock lock(impl.mu);
+  while (impl.blks.size() < blocks) {
+    lock.unlock();
+    if (!fs.StoreMsg("foo", {}, msg, 0)) return false;
+    lock.lock();
+  }
+  return true;
+}
+
 // Go benchmark: server/filestore_test.go:Benchmark_FileStoreSyncDeletedFullBlocks
 static void Benchmark_FileStoreSyncDeletedFullBlocks(benchmark::State& state) {
   // Each iteration deletes every message (50 full blocks) with one range;
@@ -351,17 +364,13 @@ static void Benchmark_FileStoreSyncDeletedFullBlocks(benchmark::State& state) {
   const std::vector<uint8_t> msg(static_cast<size_t>(state.range(0)));
   for (auto _ : state) {
     state.PauseTiming();
+    if (!FillToBlocks(*fs.get(), 50, msg)) {
+      state.SkipWithError("StoreMsg failed");
+      return;
+    }
     natscpp::store::DeleteBlocks dbs;
     {
-      std::unique_lock lock(impl.mu);
-      while (impl.blks.size() < 50) {
-        lock.unlock();
-        if (!fs->StoreMsg("foo", {}, msg, 0)) {
-          state.SkipWithError("StoreMsg failed");
-          return;
-        }
-        lock.lock();
-      }
+      std::lock_guard lock(impl.mu);
       dbs.push_back(std::make_unique<natscpp::store::DeleteRange>(impl.state.first.seq, impl.state.msgs));
     }
     state.ResumeTiming();
@@ -398,14 +407,12 @@ static void Benchmark_FileStoreSyncDeletedPartialBlocks(benchmark::State& state)
           return;
         }
       }
-      while (impl.blks.size() <= 100) {
-        lock.unlock();
-        if (!fs->StoreMsg("foo", {}, msg, 0)) {
-          state.SkipWithError("StoreMsg failed");
-          return;
-        }
-        lock.lock();
+      lock.unlock();
+      if (!FillToBlocks(*fs.get(), 101, msg)) {
+        state.SkipWithError("StoreMsg failed");
+        return;
       }
+      lock.lock();
       const uint64_t first = impl.state.first.seq + 1;
       const uint64_t last = impl.blks[1]->last.seq;
       dbs.push_back(std::make_unique<natscpp::store::DeleteRange>(first, last - first));

@@ -16,8 +16,8 @@
 namespace natscpp::store::filestore {
 
 // One run of deleted sequences, borrowed from the blocks: either a range
-// (a gap between blocks, set == nullptr) or a block's own delete map. Valid
-// while the store's lock is held.
+// (a gap between blocks: first and num, set == nullptr) or a block's own
+// delete map (set). Valid while the store's lock is held.
 struct DeleteRun {
   uint64_t first = 0;
   uint64_t num = 0;

@@ -17,19 +17,6 @@ using filestore::DeleteRun;
 using filestore::DeleteRuns;
 using filestore::MsgBlock;
 
-namespace {
-
-size_t UvarintLen(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
-}  // namespace
-
 namespace filestore {
 
 DeleteBlocks ToDeleteBlocks(std::span<const DeleteRun> runs) {
@@ -110,8 +97,7 @@ DeleteRuns FileStore::Impl::DeleteRunsLocked() {
       }
     }
     if (mb->dmap.Size() > 0) {
-      const avl::SeqSetState s = mb->dmap.State();
-      out.runs.push_back({s.min, s.num, &mb->dmap});
+      out.runs.push_back({0, 0, &mb->dmap});
       out.encoded_size += mb->dmap.EncodeLen();
       prev_range.reset();
     }
@@ -134,6 +120,7 @@ Result<std::vector<uint8_t>> FileStore::EncodedStreamState(uint64_t failed) {
     const uint64_t span = st.last.seq - st.first.seq + 1;
     num_deleted = span > st.msgs ? span - st.msgs : 0;
   }
+  using util::UvarintLen;
   size_t total = 2 + UvarintLen(st.msgs) + UvarintLen(st.bytes) + UvarintLen(st.first.seq) +
                  UvarintLen(st.last.seq) + UvarintLen(failed) + UvarintLen(num_deleted);
   DeleteRuns dr;
